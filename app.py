@@ -1,0 +1,27 @@
+"""CX Hub: the router. Every page is listed here; pages only lay out.
+
+Page modules are named apart from their URL paths: Streamlit's test harness
+would otherwise take a pages/<url_path>.py file for a page of its own."""
+
+import streamlit as st
+
+from cxhub.ui import layout
+from pages import channel_comparison, data_freshness, kpi_glossary, scorecard, touchpoint
+
+st.set_page_config(page_title="CX Hub", page_icon=":material/insights:", layout="wide")
+
+con = layout.start()
+sections = {
+    "Shared view": [
+        st.Page(scorecard.render, title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+        st.Page(channel_comparison.render, title="Channel comparison", icon=":material/compare_arrows:", url_path="channels"),
+    ],
+    "Touchpoints": touchpoint.pages(),
+    "Data": [
+        st.Page(data_freshness.render, title="Data & freshness", icon=":material/database:", url_path="data"),
+        st.Page(kpi_glossary.render, title="Glossary", icon=":material/menu_book:", url_path="glossary"),
+    ],
+}
+page = st.navigation(sections)
+layout.page_header(page)
+page.run()

@@ -1,0 +1,256 @@
+"""Charts: pure functions from small frames to Plotly figures.
+
+One colour per touchpoint everywhere; green/amber/red only for status. Fonts
+and lines are sized to read on a projector.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from cxhub.kpis.catalog import KPIS, KPI
+
+TOUCHPOINT_COLORS = {
+    "web": "#1f77b4",
+    "mobile_app": "#9467bd",
+    "contact_center": "#8c564b",
+    "store": "#17becf",
+    "email": "#7f7f7f",
+    "social": "#e377c2",
+    "chat": "#bcbd22",
+}
+_EXTRA = ["#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#636363"]
+STATUS_COLORS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", "none": "#bdbdbd", "few": "#e0e0e0"}
+INK = "#263238"
+TARGET = "#546e7a"
+FONT = dict(size=15, color=INK)
+
+
+def touchpoint_color(touchpoint_id: str) -> str:
+    """A stable colour for any touchpoint, known or imported later."""
+    if touchpoint_id in TOUCHPOINT_COLORS:
+        return TOUCHPOINT_COLORS[touchpoint_id]
+    return _EXTRA[sum(map(ord, touchpoint_id)) % len(_EXTRA)]
+
+
+def _layout(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Figure:
+    fig.update_layout(
+        title=title, height=height, font=FONT, margin=dict(l=10, r=10, t=50 if title else 20, b=10),
+        plot_bgcolor="white", legend=dict(orientation="h", y=-0.18), hovermode="x unified",
+    )
+    fig.update_xaxes(showgrid=False, linecolor="#cfd8dc")
+    fig.update_yaxes(gridcolor="#eceff1", zeroline=False)
+    return fig
+
+
+def _axis_title(k: KPI) -> str:
+    return f"{k.name} ({k.unit})"
+
+
+def mark_events(fig: go.Figure, events: pd.DataFrame | None, y: float | None, row: int | None = None) -> go.Figure:
+    """Shade days with IT incidents or low availability and put a marker at
+    height y carrying the reason, so a dip in a CX chart can be matched to
+    its cause. events: day, reason."""
+    if events is None or events.empty or y is None or _nan(y):
+        return fig
+    kw = {"row": row, "col": 1} if row else {}
+    for day in pd.to_datetime(events["day"]):
+        fig.add_vrect(x0=day, x1=day + pd.Timedelta(days=1), fillcolor=STATUS_COLORS["red"], opacity=0.18,
+                      line_width=0, layer="below", **kw)
+    fig.add_trace(go.Scatter(
+        x=pd.to_datetime(events["day"]), y=[y] * len(events), mode="markers",
+        marker=dict(symbol="triangle-down", size=11, color=STATUS_COLORS["red"]),
+        name="IT incident / low availability", text=events["reason"], hovertemplate="%{text}<extra></extra>",
+    ), **kw)
+    return fig
+
+
+def _nan(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _peak(values: pd.Series) -> float | None:
+    values = values.dropna()
+    return float(values.max()) if len(values) else None
+
+
+def trend_chart(trend: pd.DataFrame, kpi_id: str, events: pd.DataFrame | None = None,
+                color: str = INK, name: str | None = None) -> go.Figure:
+    """A KPI over time against its target. trend: bucket_start, value, n, target."""
+    k = KPIS[kpi_id]
+    fig = go.Figure()
+    x = pd.to_datetime(trend["bucket_start"])
+    fig.add_trace(go.Scatter(
+        x=x, y=trend["value"], mode="lines+markers", name=name or k.name, line=dict(color=color, width=3),
+        marker=dict(size=8), customdata=trend["n"],
+        hovertemplate="%{y:.1f} (n=%{customdata:,.0f})<extra>" + (name or k.name) + "</extra>",
+        connectgaps=False,
+    ))
+    if trend["target"].notna().any():
+        fig.add_trace(go.Scatter(x=x, y=trend["target"], mode="lines", name="Target",
+                                 line=dict(color=TARGET, dash="dash", width=2)))
+    mark_events(fig, events, _peak(pd.concat([trend["value"], trend["target"]])))
+    fig.update_yaxes(title=_axis_title(k))
+    return _layout(fig)
+
+
+def status_heatmap(frame: pd.DataFrame, kpi_ids: list[str]) -> go.Figure:
+    """Touchpoint × KPI: colour = status (grey when too few answers), text =
+    value. frame: by_touchpoint() output."""
+    tps = list(dict.fromkeys(frame["touchpoint"]))
+    codes = {"red": 0, "amber": 1, "green": 2, "none": 3, "few": 4}
+    z, text, hover = [], [], []
+    for tp in tps:
+        zr, tr, hr = [], [], []
+        for kpi_id in kpi_ids:
+            row = frame[(frame.touchpoint == tp) & (frame.kpi_id == kpi_id)]
+            k = KPIS[kpi_id]
+            if row.empty:
+                zr.append(codes["none"]); tr.append("–"); hr.append("no data")
+                continue
+            r = row.iloc[0]
+            value = None if pd.isna(r.value) else r.value
+            state = "few" if r.too_few else r.status
+            zr.append(codes[state])
+            tr.append("n<30" if r.too_few else k.format(value))
+            hr.append(f"{tp} · {k.name}: {k.format(value)} — {state if state != 'few' else 'too few responses'}")
+        z.append(zr); text.append(tr); hover.append(hr)
+    scale = [[0, STATUS_COLORS["red"]], [0.2, STATUS_COLORS["red"]], [0.2, STATUS_COLORS["amber"]],
+             [0.4, STATUS_COLORS["amber"]], [0.4, STATUS_COLORS["green"]], [0.6, STATUS_COLORS["green"]],
+             [0.6, STATUS_COLORS["none"]], [0.8, STATUS_COLORS["none"]], [0.8, STATUS_COLORS["few"]],
+             [1, STATUS_COLORS["few"]]]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[KPIS[k].name for k in kpi_ids], y=tps, text=text, texttemplate="%{text}",
+        customdata=hover, hovertemplate="%{customdata}<extra></extra>", colorscale=scale, zmin=-0.5, zmax=4.5,
+        showscale=False, xgap=3, ygap=3, textfont=dict(size=14),
+    ))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(side="top")
+    return _layout(fig, height=90 + 52 * len(tps))
+
+
+def cohort_heatmap(cohorts: pd.DataFrame) -> go.Figure:
+    """Cohort retention: rows = first-order month, columns = months since."""
+    if cohorts.empty:
+        return _layout(go.Figure())
+    pivot = cohorts.pivot(index="cohort", columns="month_index", values="pct").sort_index()
+    sizes = cohorts.groupby("cohort")["customers"].first().reindex(pivot.index)
+    labels = [f"{pd.Timestamp(c):%b %Y} ({n:,})" for c, n in zip(pivot.index, sizes)]
+    fig = go.Figure(go.Heatmap(
+        z=pivot.values, x=[f"+{m}" for m in pivot.columns], y=labels, colorscale="Blues", zmin=0, zmax=100,
+        text=pivot.round(0).values, texttemplate="%{text}", textfont=dict(size=11),
+        hovertemplate="cohort %{y}, month %{x}: %{z:.1f}% still buying<extra></extra>",
+        colorbar=dict(title="%"),
+    ))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title="months since first order")
+    return _layout(fig, height=140 + 24 * len(labels))
+
+
+def touchpoint_bars(frame: pd.DataFrame, kpi_id: str) -> go.Figure:
+    """One KPI for every touchpoint, with the best-to-worst gap drawn in.
+    frame: by_touchpoint() rows for that KPI."""
+    k = KPIS[kpi_id]
+    rows = frame[frame.kpi_id == kpi_id].dropna(subset=["value"])
+    rows = rows.sort_values("value", ascending=k.better == "lower")
+    fig = go.Figure(go.Bar(
+        x=rows["touchpoint"], y=rows["value"], marker_color=[touchpoint_color(t) for t in rows["touchpoint_id"]],
+        text=[k.format(v) + (" (n<30)" if f else "") for v, f in zip(rows["value"], rows["too_few"])],
+        textposition="outside", customdata=rows["n"],
+        hovertemplate="%{x}: %{y:.1f} (n=%{customdata:,.0f})<extra></extra>",
+        marker_opacity=[0.35 if f else 1 for f in rows["too_few"]],
+    ))
+    rated = rows[~rows["too_few"]]
+    if len(rated) >= 2:
+        best, worst = rated["value"].max(), rated["value"].min()
+        fig.add_hrect(y0=worst, y1=best, fillcolor=STATUS_COLORS["amber"], opacity=0.12, line_width=0)
+        fig.add_annotation(xref="paper", x=1, y=best, yanchor="bottom", showarrow=False,
+                           text=f"gap best–worst: {k.format_change(best - worst).lstrip('+')}")
+    if rows["target"].notna().any():
+        t = rows["target"].dropna().iloc[0]
+        fig.add_hline(y=t, line_dash="dash", line_color=TARGET, annotation_text="target")
+    fig.update_yaxes(title=_axis_title(k))
+    fig = _layout(fig, height=420)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def touchpoint_lines(series: pd.DataFrame, kpi_id: str) -> go.Figure:
+    """One KPI over time, a line per touchpoint. series: touchpoint_id,
+    touchpoint, bucket_start, value."""
+    k = KPIS[kpi_id]
+    fig = go.Figure()
+    for (tp_id, tp), part in series.groupby(["touchpoint_id", "touchpoint"], sort=False):
+        fig.add_trace(go.Scatter(x=pd.to_datetime(part["bucket_start"]), y=part["value"], name=tp,
+                                 mode="lines+markers", line=dict(color=touchpoint_color(tp_id), width=3)))
+    fig.update_yaxes(title=_axis_title(k))
+    return _layout(fig)
+
+
+def cx_and_it(csat: pd.DataFrame, health: pd.DataFrame, events: pd.DataFrame | None, color: str) -> go.Figure:
+    """Where the CMO's and CIO's views meet: CSAT on top, availability and
+    incidents below, on one time axis. csat: bucket_start, value, target;
+    health: bucket_start, availability, incidents, p95_latency_ms."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.55, 0.45],
+                        specs=[[{}], [{"secondary_y": True}]])
+    x = pd.to_datetime(csat["bucket_start"])
+    fig.add_trace(go.Scatter(x=x, y=csat["value"], name="CSAT %", mode="lines+markers",
+                             line=dict(color=color, width=3)), row=1, col=1)
+    if csat["target"].notna().any():
+        fig.add_trace(go.Scatter(x=x, y=csat["target"], name="CSAT target", mode="lines",
+                                 line=dict(color=TARGET, dash="dash")), row=1, col=1)
+    hx = pd.to_datetime(health["bucket_start"])
+    fig.add_trace(go.Bar(x=hx, y=health["incidents"], name="Incidents", marker_color=STATUS_COLORS["red"],
+                         opacity=0.55), row=2, col=1, secondary_y=True)
+    fig.add_trace(go.Scatter(x=hx, y=health["availability"], name="Availability %", mode="lines+markers",
+                             line=dict(color=INK, width=2)), row=2, col=1)
+    mark_events(fig, events, _peak(csat["value"]), row=1)
+    fig.update_yaxes(title="CSAT %", row=1, col=1)
+    fig.update_yaxes(title="Availability %", row=2, col=1, secondary_y=False)
+    fig.update_yaxes(title="Incidents", row=2, col=1, secondary_y=True, showgrid=False)
+    return _layout(fig, height=520)
+
+
+def volume_chart(volume: pd.DataFrame, color: str) -> go.Figure:
+    """Contacts and survey answers over time. volume: bucket_start, contacts, responses."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    x = pd.to_datetime(volume["bucket_start"])
+    fig.add_trace(go.Bar(x=x, y=volume["contacts"], name="Contacts", marker_color=color, opacity=0.75))
+    fig.add_trace(go.Scatter(x=x, y=volume["responses"], name="Survey answers", mode="lines+markers",
+                             line=dict(color=INK, width=2)), secondary_y=True)
+    fig.update_yaxes(title="Contacts", secondary_y=False)
+    fig.update_yaxes(title="Survey answers", secondary_y=True, showgrid=False)
+    return _layout(fig)
+
+
+def breakdown_bars(frame: pd.DataFrame, kpi_id: str, dimension: str) -> go.Figure:
+    """One KPI by segment or region. frame: slice, kpi_id, value, n."""
+    k = KPIS[kpi_id]
+    rows = frame[frame.kpi_id == kpi_id]
+    fig = go.Figure(go.Bar(x=rows["slice"], y=rows["value"], marker_color=TARGET,
+                           text=[k.format(v) for v in rows["value"]], textposition="outside",
+                           customdata=rows["n"], hovertemplate="%{x}: %{y:.1f} (n=%{customdata:,.0f})<extra></extra>"))
+    fig.update_yaxes(title=_axis_title(k))
+    fig.update_xaxes(title=dimension)
+    fig = _layout(fig, height=340)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def switching_chart(switches: pd.DataFrame) -> go.Figure:
+    """Where customers went after an unresolved contact: a bar per
+    (from → to) pair. switches: from_touchpoint, to_touchpoint, to_id, customers."""
+    rows = switches.sort_values("customers")
+    fig = go.Figure(go.Bar(
+        y=rows["from_touchpoint"] + " → " + rows["to_touchpoint"], x=rows["customers"], orientation="h",
+        marker_color=[touchpoint_color(t) for t in rows["to_id"]],
+        hovertemplate="%{y}: %{x:,} contacts<extra></extra>",
+    ))
+    fig.update_xaxes(title="unresolved contacts followed within 7 days by another channel")
+    fig = _layout(fig, height=120 + 26 * len(rows))
+    fig.update_layout(hovermode="closest")
+    return fig

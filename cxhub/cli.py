@@ -1,0 +1,178 @@
+"""The `cxhub` command: build the demo, print the scorecard, start the app."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from cxhub import db, demo
+from cxhub.kpis import CATALOG, Filters, Period, UnknownValue, check_filters, scorecard
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _month(text: str) -> date:
+    try:
+        return date.fromisoformat(text + "-01") if len(text) == 7 else date.fromisoformat(text).replace(day=1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month (YYYY-MM)") from None
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cxhub", description="CX Hub: one shared CX scorecard for the CMO and CIO.")
+    sub = p.add_subparsers(dest="command", required=True)
+    db_help = f"database file (default: ${db.ENV_VAR}, else {db.DEFAULT_DB})"
+
+    d = sub.add_parser("demo", help="build the demo company into a database")
+    d.add_argument("--db", help=db_help)
+    d.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
+    d.add_argument("--customers", type=_positive, default=demo.DEFAULT_CUSTOMERS)
+    d.add_argument("--months", type=_positive, default=demo.DEFAULT_MONTHS)
+    d.add_argument("--end-month", type=_month, help="last month of data, YYYY-MM (default: last month)")
+
+    k = sub.add_parser("kpis", help="print the shared scorecard for a period")
+    k.add_argument("--db", help=db_help)
+    k.add_argument("--start", type=_date, required=True)
+    k.add_argument("--end", type=_date, required=True)
+    k.add_argument("--touchpoint", action="append", default=[], help="repeat for several")
+    k.add_argument("--segment", action="append", default=[], help="repeat for several")
+    k.add_argument("--region", action="append", default=[], help="repeat for several")
+    k.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+    s = sub.add_parser("serve", help="start the dashboard")
+    s.add_argument("--db", help=db_help)
+    s.add_argument("--port", type=int, default=8501)
+    return p
+
+
+def _clean(x):
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+
+
+def scorecard_document(con, period: Period, filters: Filters) -> dict:
+    """The scorecard as the JSON the CLI prints (values as numbers or null)."""
+    card = scorecard(con, period, filters)
+    prev = period.previous()
+    kpis = [
+        {
+            "id": r["id"], "name": r["name"], "unit": r["unit"], "owner": r["owner"],
+            "value": _clean(r["value"]), "previous": _clean(r["previous"]),
+            "target": _clean(r["target"]), "status": r["status"],
+        }
+        for r in card.to_dict("records")
+    ]
+    return {
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        "previous": {"start": prev.start.isoformat(), "end": prev.end.isoformat()},
+        "filters": filters.as_dict(),
+        "kpis": kpis,
+    }
+
+
+def _table(doc: dict) -> str:
+    by_id = {k.id: k for k in CATALOG}
+    header = ("KPI", "owner", "value", "previous", "target", "status")
+    rows = [
+        (k["name"], k["owner"], by_id[k["id"]].format(k["value"]), by_id[k["id"]].format(k["previous"]),
+         by_id[k["id"]].format(k["target"]), k["status"])
+        for k in doc["kpis"]
+    ]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()
+    title = f"CX Hub scorecard {doc['period']['start']} to {doc['period']['end']} " \
+            f"(previous {doc['previous']['start']} to {doc['previous']['end']})"
+    return "\n".join([title, line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def _csv(doc: dict) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["id", "name", "unit", "owner", "value", "previous", "target", "status"])
+    for k in doc["kpis"]:
+        w.writerow([k["id"], k["name"], k["unit"], k["owner"], k["value"], k["previous"], k["target"], k["status"]])
+    return out.getvalue()
+
+
+def cmd_demo(args) -> int:
+    path = db.resolve_db_path(args.db)
+    con = db.connect(path)
+    try:
+        counts = demo.build_demo(con, args.customers, args.months, args.seed, args.end_month)
+    finally:
+        con.close()
+    size = path.stat().st_size / 1e6
+    print(f"Demo company built in {path} ({size:,.1f} MB) in {counts.pop('seconds')} s:")
+    for table, n in counts.items():
+        print(f"  {table:<14} {n:>12,}")
+    return 0
+
+
+def cmd_kpis(args) -> int:
+    if args.end < args.start:
+        raise CliError(f"--end {args.end} is before --start {args.start}")
+    path = db.resolve_db_path(args.db)
+    if not path.exists():
+        raise CliError(f"no database at {path}; build one with `cxhub demo --db {path}` or import data")
+    con = db.connect(path, read_only=True)
+    try:
+        filters = Filters(tuple(args.touchpoint), tuple(args.segment), tuple(args.region))
+        check_filters(con, filters)
+        doc = scorecard_document(con, Period(args.start, args.end), filters)
+    finally:
+        con.close()
+    if args.format == "json":
+        print(json.dumps(doc, indent=2))
+    elif args.format == "csv":
+        print(_csv(doc), end="")
+    else:
+        print(_table(doc))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    env = dict(os.environ)
+    env[db.ENV_VAR] = str(db.resolve_db_path(args.db).resolve())
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port)]
+    print(f"CX Hub on http://localhost:{args.port} (database {env[db.ENV_VAR]})", flush=True)
+    # Run from the project folder so .streamlit/config.toml applies.
+    return subprocess.call(command, env=env, cwd=APP.parent)
+
+
+class CliError(Exception):
+    """A usage or data problem reported as one line and exit code 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    handlers = {"demo": cmd_demo, "kpis": cmd_kpis, "serve": cmd_serve}
+    try:
+        return handlers[args.command](args)
+    except (CliError, UnknownValue, db.DatabaseError, demo.DemoRefused, ValueError) as exc:
+        print(f"cxhub {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

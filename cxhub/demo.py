@@ -1,0 +1,470 @@
+"""The demo company: a deterministic, believable dataset built in DuckDB SQL.
+
+Randomness comes from hashing (seed, row keys, a salt), so the same seed and
+end month give the same rows on any machine, whatever the thread count.
+The story the dashboard should reveal is declared as small data below:
+seasonality, a mobile-app release that goes wrong, a slow contact center and
+identity resolution that improves over time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from cxhub.db import query_rows, utc_now
+from cxhub.kpis.period import add_months, month_end
+
+DEFAULT_CUSTOMERS = 20_000
+DEFAULT_MONTHS = 24
+DEFAULT_SEED = 42
+
+# touchpoint_id, name, kind, owner, share of a customer's non-primary contacts,
+# P(csat >= 4), mean handle seconds, P(resolved) (NULL: not tracked),
+# P(the customer comes back within a week | unresolved, resolved)
+TOUCHPOINTS = [
+    ("web", "Website", "digital", "Joint", 0.26, 0.84, 150, 0.86, 0.25, 0.04),
+    ("mobile_app", "Mobile app", "digital", "Joint", 0.22, 0.86, 110, 0.88, 0.25, 0.04),
+    ("contact_center", "Contact center", "assisted", "CIO", 0.13, 0.71, 640, 0.70, 0.55, 0.20),
+    ("store", "Stores", "physical", "CMO", 0.10, 0.88, 420, 0.92, 0.20, 0.03),
+    ("email", "Email", "digital", "CMO", 0.14, 0.78, 60, None, 0.0, 0.0),
+    ("social", "Social media", "digital", "CMO", 0.06, 0.74, 90, None, 0.0, 0.0),
+    ("chat", "Live chat", "assisted", "Joint", 0.09, 0.82, 380, 0.83, 0.35, 0.07),
+]
+
+# A customer's main channel, and how often each is the main one.
+PRIMARY_CHANNELS = [("web", 0.34), ("mobile_app", 0.36), ("store", 0.20), ("contact_center", 0.10)]
+
+# Monthly volume multipliers (month number -> factor).
+SEASONALITY = {1: 0.95, 2: 0.9, 3: 1.0, 4: 1.0, 5: 1.0, 6: 0.95, 7: 0.85, 8: 0.85, 9: 1.0, 10: 1.05,
+               11: 1.2, 12: 1.35}
+
+SEGMENTS = [("consumer", 0.80, 55.0), ("smb", 0.15, 240.0), ("enterprise", 0.05, 1400.0)]
+REGIONS = [("North", 0.30), ("South", 0.25), ("East", 0.25), ("West", 0.20)]
+
+INTENTS = ["purchase", "billing", "support", "account", "delivery", "complaint"]
+
+# Verbatims, by touchpoint ('*' = any) and tone.
+COMMENTS = [
+    ("*", "neg", "Took far too long to get an answer."),
+    ("*", "neg", "I had to explain my problem three times."),
+    ("*", "neg", "Nobody followed up as promised."),
+    ("*", "neu", "It was fine, nothing special."),
+    ("*", "neu", "Got what I needed eventually."),
+    ("*", "pos", "Quick and painless, thank you."),
+    ("*", "pos", "Friendly and helpful, sorted first time."),
+    ("*", "pos", "Exactly what I needed."),
+    ("web", "neg", "Checkout page kept timing out."),
+    ("web", "neg", "Could not find my invoice on the website."),
+    ("web", "pos", "Website is easy to use."),
+    ("mobile_app", "neg", "The app crashes since the last update."),
+    ("mobile_app", "neg", "Login loop in the app after the update, had to call instead."),
+    ("mobile_app", "neg", "Payment failed twice in the app."),
+    ("mobile_app", "pos", "Love the app, ordering takes a minute."),
+    ("contact_center", "neg", "Waited 25 minutes on hold."),
+    ("contact_center", "neg", "Transferred between departments four times."),
+    ("contact_center", "pos", "The agent knew my history and fixed it."),
+    ("store", "neg", "Store had no stock of what the website said."),
+    ("store", "pos", "Staff in the store were great."),
+    ("email", "neg", "Too many marketing emails."),
+    ("email", "pos", "Clear order confirmation emails."),
+    ("social", "neg", "Answered on Twitter only after two days."),
+    ("social", "pos", "Quick reply on social media."),
+    ("chat", "neg", "The chat bot could not understand me."),
+    ("chat", "pos", "Chat agent solved it in five minutes."),
+]
+
+
+@dataclass(frozen=True)
+class Story:
+    """When the mobile release goes wrong, relative to the last month."""
+
+    release_months_before_end: int = 5  # e.g. May when the data ends in October
+    release_day: int = 4
+    incident_days: int = 12
+    bad_months: int = 2
+    csat_drop: float = 0.12  # P(csat >= 4) on the app falls by this much
+    extra_churn: float = 0.05  # monthly churn added for app-first customers
+    anonymous_start: float = 0.35  # share of anonymous contacts, first month
+    anonymous_end: float = 0.08  # ... and last month
+
+
+class DemoRefused(Exception):
+    """The database holds imported data that a demo build would overwrite."""
+
+
+def default_end_month(today: date | None = None) -> date:
+    """The last full month before today (as its first day)."""
+    today = today or date.today()
+    return add_months(today.replace(day=1), -1)
+
+
+def _values(rows: list[tuple]) -> str:
+    def lit(v):
+        if v is None:
+            return "NULL"
+        if isinstance(v, str):
+            return "'" + v.replace("'", "''") + "'"
+        return repr(float(v)) if isinstance(v, float) else str(v)
+
+    return ", ".join("(" + ", ".join(lit(v) for v in row) + ")" for row in rows)
+
+
+def _cumulative(pairs: list[tuple[str, float]]) -> list[tuple[str, float, float]]:
+    out, lo = [], 0.0
+    total = sum(w for _, w in pairs)
+    for name, w in pairs:
+        out.append((name, lo / total, (lo + w) / total))
+        lo += w
+    return out
+
+
+def build_demo(
+    con: duckdb.DuckDBPyConnection,
+    customers: int = DEFAULT_CUSTOMERS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
+    end_month: date | None = None,
+    story: Story = Story(),
+) -> dict[str, int]:
+    """Replace the database's data with the demo company, in one transaction.
+    Returns the row count of each table. Refuses when imported data exists."""
+    if customers < 1 or months < 3:
+        raise ValueError("the demo needs at least 1 customer and 3 months")
+    seed = int(seed)
+    end_first = (end_month or default_end_month()).replace(day=1)
+    start = add_months(end_first, -(months - 1))
+    end = month_end(end_first)
+    release_month = add_months(end_first, -story.release_months_before_end)
+    release_start = release_month.replace(day=story.release_day)
+    bad_until = add_months(release_month, story.bad_months)  # first month after the bad ones
+
+    imported = query_rows(con, "SELECT count(*) FROM import_log WHERE source <> 'demo'")[0][0]
+    if imported:
+        raise DemoRefused(
+            "This database holds imported data; the demo would overwrite it. "
+            "Use another --db for the demo."
+        )
+
+    started = utc_now()
+    t0 = time.perf_counter()
+    cur = con.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        for table in ("touchpoints", "customers", "interactions", "surveys", "orders", "system_health",
+                      "kpi_targets", "rejected_rows", "import_log"):
+            cur.execute(f"DELETE FROM {table}")
+        _generate(cur, customers, seed, start, end, months, release_month, release_start, bad_until, story)
+        counts = {}
+        for table in ("touchpoints", "customers", "interactions", "surveys", "orders", "system_health",
+                      "kpi_targets"):
+            n = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+            counts[table] = n
+            cur.execute(
+                "INSERT INTO import_log (table_name, source, rows_read, rows_loaded, started_at, finished_at, "
+                "outcome, message) VALUES (?, 'demo', ?, ?, ?, ?, 'loaded', ?)",
+                [table, n, n, started, utc_now(), f"demo company, seed {seed}, {customers} customers"],
+            )
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.close()
+    con.execute("CHECKPOINT")
+    counts["seconds"] = round(time.perf_counter() - t0, 2)
+    return counts
+
+
+def _generate(cur, customers, seed, start, end, months, release_month, release_start, bad_until, story):
+    tp_rows = [row[:4] for row in TOUCHPOINTS]
+    cur.execute(f"INSERT INTO touchpoints VALUES {_values(tp_rows)}")
+
+    # rnd(a, b, salt): a uniform number in [0, 1) fixed by the seed and its keys.
+    cur.execute(f"CREATE OR REPLACE TEMP MACRO rnd(a, b, salt) AS (hash(a, b, salt, {seed}) % 1000003) / 1000003.0")
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE demo_profile AS SELECT * FROM (VALUES "
+        + _values([r[:1] + r[4:] for r in TOUCHPOINTS])
+        + ") t(touchpoint_id, share, sat, handle, p_resolved, back_unresolved, back_resolved)"
+    )
+    sec_case = " ".join(
+        f"WHEN rnd(i, k * 10 + j, 'secondary') < {hi} THEN '{name}'"
+        for name, _, hi in _cumulative([(t[0], t[4]) for t in TOUCHPOINTS])
+    )
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE demo_season AS SELECT * FROM (VALUES "
+        + _values(list(SEASONALITY.items())) + ") t(month_no, factor)"
+    )
+    seg = _cumulative([(s, w) for s, w, _ in SEGMENTS])
+    seg_case = " ".join(f"WHEN u < {hi} THEN '{name}'" for name, _, hi in seg)
+    spend = " ".join(f"WHEN '{s}' THEN {v}" for s, _, v in SEGMENTS)
+    reg_case = " ".join(f"WHEN u2 < {hi} THEN '{name}'" for name, _, hi in _cumulative(REGIONS))
+    prim_case = " ".join(f"WHEN u3 < {hi} THEN '{name}'" for name, _, hi in _cumulative(PRIMARY_CHANNELS))
+    window_days = (end - start).days + 1
+
+    # Customers: 40% were already customers when the window opens, the rest
+    # join across it. Each has a main channel and a steady buying propensity.
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_customer AS
+        WITH base AS (
+            SELECT i, rnd(i, 0, 'seg') AS u, rnd(i, 0, 'reg') AS u2, rnd(i, 0, 'prim') AS u3,
+                   rnd(i, 0, 'signup') AS us, rnd(i, 0, 'prop') AS up
+            FROM range({customers}) r(i)
+        )
+        SELECT i,
+            printf('C%08d', i) AS customer_id,
+            CASE WHEN us < 0.4 THEN DATE '{start}' - CAST(floor(us / 0.4 * 1000) AS INTEGER) - 1
+                 ELSE DATE '{start}' + CAST(floor((us - 0.4) / 0.6 * {window_days}) AS INTEGER) END AS signup_date,
+            CASE {seg_case} ELSE 'consumer' END AS segment,
+            CASE {reg_case} ELSE 'North' END AS region,
+            CASE {prim_case} ELSE 'web' END AS primary_tp,
+            0.12 + 0.75 * up * up AS propensity
+        FROM base
+    """)
+    cur.execute("""
+        INSERT INTO customers
+        SELECT customer_id, signup_date, segment, region FROM demo_customer
+    """)
+
+    # Customer-months: active from signup until the month the customer churns.
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_cm AS
+        WITH grid AS (
+            SELECT c.i, c.primary_tp, c.segment, c.propensity,
+                   (DATE '{start}' + to_months(m.k))::DATE AS month, m.k
+            FROM demo_customer c, range({months}) m(k)
+            WHERE (DATE '{start}' + to_months(m.k))::DATE >= date_trunc('month', c.signup_date)
+        ),
+        hazard AS (
+            SELECT *, rnd(i, k, 'churn') < 0.022
+                + CASE WHEN primary_tp = 'mobile_app' AND month >= DATE '{release_month}'
+                            AND month < DATE '{bad_until}' THEN {story.extra_churn} ELSE 0 END AS churns
+            FROM grid
+        ),
+        churn AS (SELECT i, min(month) FILTER (WHERE churns) AS churn_month FROM hazard GROUP BY i)
+        SELECT h.i, h.k, h.month, h.primary_tp, h.segment, h.propensity, s.factor AS season
+        FROM hazard h JOIN churn USING (i) JOIN demo_season s ON s.month_no = month(h.month)
+        WHERE churn.churn_month IS NULL OR h.month < churn.churn_month
+    """)
+
+    # Contacts: 0-3 a month, mostly at the customer's main channel.
+    anon = f"({story.anonymous_start} + ({story.anonymous_end} - {story.anonymous_start}) * cm.k / {max(months - 1, 1)})"
+    bad = (f"(i.touchpoint_id = 'mobile_app' AND i.occurred_at >= TIMESTAMP '{release_start}' "
+           f"AND i.occurred_at < TIMESTAMP '{bad_until}')")
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_contact AS
+        WITH counts AS (
+            SELECT cm.*, {anon} AS anon_share,
+                (rnd(i, k, 'n1') < 0.42 * season)::INT + (rnd(i, k, 'n2') < 0.22 * season)::INT
+                    + (rnd(i, k, 'n3') < 0.08 * season)::INT AS n
+            FROM demo_cm cm
+        ),
+        expanded AS (SELECT *, unnest(range(n)) AS j FROM counts WHERE n > 0),
+        placed AS (
+            SELECT e.*,
+                CASE WHEN rnd(i, k * 10 + j, 'primary') < 0.55 THEN e.primary_tp
+                     ELSE CASE {sec_case} ELSE 'web' END END AS touchpoint_id,
+                e.month + to_seconds(CAST(floor(rnd(i, k * 10 + j, 'time')
+                    * 86400 * (last_day(e.month) - e.month + 1)) AS BIGINT)) AS occurred_at
+            FROM expanded e
+        )
+        SELECT printf('I%07d%02d%d', i, k, j) AS interaction_id, i, k * 10 + j AS key2,
+               printf('C%08d', i) AS customer_id, anon_share, touchpoint_id, occurred_at
+        FROM placed
+    """)
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_interaction AS
+        SELECT c.interaction_id, c.i, c.key2, c.customer_id AS true_customer,
+            CASE WHEN p.touchpoint_id IN ('web', 'social', 'email')
+                      AND rnd(c.i, c.key2, 'anon') < c.anon_share * 1.6 THEN NULL
+                 WHEN rnd(c.i, c.key2, 'unknown') < 0.01 THEN printf('X%08d', c.i)
+                 ELSE c.customer_id END AS customer_id,
+            c.touchpoint_id, c.occurred_at,
+            {_intent_case('c.i', 'c.key2')} AS intent,
+            CASE WHEN p.p_resolved IS NULL THEN NULL
+                 ELSE rnd(c.i, c.key2, 'resolved') < p.p_resolved
+                      - CASE WHEN c.touchpoint_id = 'mobile_app' AND c.occurred_at >= TIMESTAMP '{release_start}'
+                                  AND c.occurred_at < TIMESTAMP '{bad_until}' THEN 0.25 ELSE 0 END END AS resolved,
+            round(-ln(1 - rnd(c.i, c.key2, 'handle')) * p.handle) AS handle_seconds,
+            p.back_unresolved, p.back_resolved
+        FROM demo_contact c JOIN demo_profile p USING (touchpoint_id)
+    """)
+    # Follow-ups: an unresolved (or, less often, resolved) contact brings the
+    # customer back within a week, often through another channel.
+    cur.execute(f"""
+        INSERT INTO demo_interaction
+        SELECT printf('F%s', s.interaction_id), s.i, s.key2 + 7, s.true_customer, s.true_customer,
+            CASE WHEN rnd(s.i, s.key2, 'fu_tp') < 0.45 THEN s.touchpoint_id
+                 WHEN rnd(s.i, s.key2, 'fu_tp') < 0.75 THEN 'contact_center'
+                 WHEN rnd(s.i, s.key2, 'fu_tp') < 0.88 THEN 'chat' ELSE 'web' END,
+            s.occurred_at + to_seconds(CAST(3600 + rnd(s.i, s.key2, 'fu_t') * 6.5 * 86400 AS BIGINT)),
+            s.intent,
+            rnd(s.i, s.key2, 'fu_res') < 0.8,
+            round(-ln(1 - rnd(s.i, s.key2, 'fu_handle')) * 400),
+            0, 0
+        FROM demo_interaction s
+        WHERE s.customer_id IS NOT NULL AND s.resolved IS NOT NULL
+          AND rnd(s.i, s.key2, 'followup') < CASE WHEN s.resolved THEN s.back_resolved ELSE s.back_unresolved END
+          AND s.occurred_at < TIMESTAMP '{end}' + INTERVAL 1 DAY - INTERVAL 7 DAY
+    """)
+    cur.execute("""
+        INSERT INTO interactions
+        SELECT interaction_id, customer_id, touchpoint_id, occurred_at, intent, resolved, handle_seconds
+        FROM demo_interaction
+    """)
+
+    # Surveys: about one contact in nine is rated. Satisfaction depends on the
+    # channel, on whether the need was met, and on the mobile release.
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_rating AS
+        SELECT i.interaction_id, i.i, i.key2, i.customer_id, i.touchpoint_id, i.occurred_at,
+            least(0.97, greatest(0.05, p.sat
+                - CASE WHEN {bad} THEN {story.csat_drop} ELSE 0 END
+                - CASE WHEN i.resolved = false THEN 0.25 ELSE 0 END
+                + CASE WHEN i.resolved THEN 0.04 ELSE 0 END)) AS p_sat
+        FROM demo_interaction i JOIN demo_profile p USING (touchpoint_id)
+        WHERE rnd(i.i, i.key2, 'survey') < 0.11 AND i.occurred_at < TIMESTAMP '{end}'
+    """)
+    n_comments = {}
+    for tp, tone, _ in COMMENTS:
+        n_comments[(tp, tone)] = n_comments.get((tp, tone), 0) + 1
+    numbered, seen = [], {}
+    for tp, tone, text in COMMENTS:
+        idx = seen.get((tp, tone), 0)
+        seen[(tp, tone)] = idx + 1
+        numbered.append((tp, tone, idx, n_comments[(tp, tone)], text))
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE demo_comment AS SELECT * FROM (VALUES "
+        + _values(numbered) + ") t(touchpoint_id, tone, idx, of_n, text)"
+    )
+    cur.execute("""
+        CREATE OR REPLACE TEMP TABLE demo_answer AS
+        SELECT r.*,
+            rnd(i, key2, 'sat') < p_sat AS satisfied,
+            rnd(i, key2, 'ask_nps') < 0.75 AS ask_nps,
+            rnd(i, key2, 'ask_csat') < 0.9 AS ask_csat,
+            rnd(i, key2, 'ask_ces') < 0.55 AS ask_ces,
+            rnd(i, key2, 'score') AS u
+        FROM demo_rating r
+    """)
+    cur.execute("""
+        INSERT INTO surveys
+        WITH scored AS (
+            SELECT a.*,
+                CASE WHEN satisfied THEN CASE WHEN u < 0.55 THEN 5 ELSE 4 END
+                     ELSE CASE WHEN u < 0.3 THEN 1 WHEN u < 0.6 THEN 2 ELSE 3 END END AS csat_v,
+                CASE WHEN satisfied THEN CASE WHEN u < 0.30 THEN 10 WHEN u < 0.60 THEN 9 WHEN u < 0.85 THEN 8 ELSE 7 END
+                     ELSE CAST(floor(rnd(i, key2, 'nps') * 8) AS INTEGER) END AS nps_v,
+                CASE WHEN satisfied THEN 5 + CAST(floor(rnd(i, key2, 'ces') * 3) AS INTEGER)
+                     ELSE 1 + CAST(floor(rnd(i, key2, 'ces') * 5) AS INTEGER) END AS ces_v,
+                CASE WHEN satisfied AND u >= 0.55 THEN 'neu' WHEN satisfied THEN 'pos' ELSE 'neg' END AS tone,
+                rnd(i, key2, 'comment') AS uc
+            FROM demo_answer a
+        )
+        SELECT printf('R%s', s.interaction_id), s.customer_id, s.touchpoint_id,
+            s.occurred_at + to_seconds(CAST(600 + rnd(s.i, s.key2, 'lag') * 86400 AS BIGINT)),
+            CASE WHEN s.ask_nps OR NOT (s.ask_csat OR s.ask_ces) THEN s.nps_v END,
+            CASE WHEN s.ask_csat THEN s.csat_v END,
+            CASE WHEN s.ask_ces THEN s.ces_v END,
+            c.text
+        FROM scored s
+        LEFT JOIN demo_comment c
+          ON s.uc < 0.3
+         AND c.tone = s.tone
+         AND c.touchpoint_id = CASE WHEN rnd(s.i, s.key2, 'which') < 0.6 AND s.tone <> 'neu'
+                                    THEN s.touchpoint_id ELSE '*' END
+         AND c.idx = CAST(floor(rnd(s.i, s.key2, 'cidx') * c.of_n) AS INTEGER)
+    """)
+
+    # Orders: a customer buys in an active month with their own propensity.
+    cur.execute(f"""
+        INSERT INTO orders
+        WITH buying AS (
+            -- App-first customers buy less while the app is broken.
+            SELECT cm.*, propensity * season * CASE WHEN primary_tp = 'mobile_app'
+                AND month >= DATE '{release_month}' AND month < DATE '{bad_until}' THEN 0.6 ELSE 1 END AS p
+            FROM demo_cm cm
+        ),
+        counts AS (
+            SELECT *, (rnd(i, k, 'o1') < least(0.95, p))::INT + (rnd(i, k, 'o2') < p * 0.35)::INT AS n
+            FROM buying
+        ),
+        expanded AS (SELECT *, unnest(range(n)) AS j FROM counts WHERE n > 0)
+        SELECT printf('O%07d%02d%d', i, k, j),
+            printf('C%08d', i),
+            CASE WHEN rnd(i, k * 10 + j, 'otp') < 0.7 AND primary_tp <> 'contact_center' THEN primary_tp
+                 WHEN rnd(i, k * 10 + j, 'otp') < 0.85 THEN 'web'
+                 WHEN rnd(i, k * 10 + j, 'otp') < 0.95 THEN 'mobile_app' ELSE 'store' END,
+            month + to_seconds(CAST(floor(rnd(i, k * 10 + j, 'otime') * 86400 * (last_day(month) - month + 1)) AS BIGINT)),
+            round((CASE segment {spend} END) * (0.4 + 1.2 * rnd(i, k * 10 + j, 'amount')) * (0.9 + 0.2 * season), 2)
+        FROM expanded
+    """)
+
+    # System health: quiet days, a few random incidents, and the release.
+    cur.execute(f"""
+        INSERT INTO system_health
+        WITH days AS (
+            SELECT t.touchpoint_id, (DATE '{start}' + d.n::INTEGER) AS day, d.n
+            FROM touchpoints t, range({window_days}) d(n)
+        ),
+        flagged AS (
+            SELECT *,
+                touchpoint_id = 'mobile_app' AND day >= DATE '{release_start}'
+                    AND day < DATE '{release_start}' + {story.incident_days} AS release_incident,
+                rnd(hash(touchpoint_id), n, 'incident') < 0.025 AS random_incident
+            FROM days
+        )
+        SELECT touchpoint_id, day,
+            round(CASE WHEN release_incident THEN 95.5 + 3 * rnd(hash(touchpoint_id), n, 'avail')
+                       WHEN random_incident THEN 98.2 + 1.5 * rnd(hash(touchpoint_id), n, 'avail')
+                       ELSE 99.90 + 0.1 * rnd(hash(touchpoint_id), n, 'avail') END, 3),
+            round(CASE touchpoint_id WHEN 'web' THEN 620 WHEN 'mobile_app' THEN 540 WHEN 'contact_center' THEN 900
+                      WHEN 'chat' THEN 700 WHEN 'store' THEN 450 ELSE 800 END
+                  * (0.85 + 0.3 * rnd(hash(touchpoint_id), n, 'lat'))
+                  * CASE WHEN release_incident THEN 2.6 WHEN random_incident THEN 1.6 ELSE 1 END),
+            round(CASE WHEN release_incident THEN 2.5 + 3 * rnd(hash(touchpoint_id), n, 'err')
+                       ELSE 0.1 + 0.4 * rnd(hash(touchpoint_id), n, 'err') END, 2),
+            CASE WHEN release_incident THEN 1 + CAST(floor(rnd(hash(touchpoint_id), n, 'inc') * 3) AS INTEGER)
+                 WHEN random_incident THEN 1 ELSE 0 END
+        FROM flagged
+    """)
+
+    cur.execute(f"INSERT INTO kpi_targets VALUES {_values(TARGETS)}")
+    for t in ("demo_customer", "demo_cm", "demo_contact", "demo_interaction", "demo_rating", "demo_answer",
+              "demo_profile", "demo_season", "demo_comment"):
+        cur.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _intent_case(a: str, b: str) -> str:
+    cum = _cumulative([(n, w) for n, w in zip(INTENTS, (0.26, 0.2, 0.22, 0.12, 0.12, 0.08))])
+    whens = " ".join(f"WHEN rnd({a}, {b}, 'intent') < {hi} THEN '{name}'" for name, _, hi in cum)
+    return f"CASE {whens} ELSE 'support' END"
+
+
+# Targets: company-wide for every KPI, plus the touchpoint targets the
+# steering group agreed (kpi_id, touchpoint_id, target, amber_band).
+TARGETS = [
+    ("retention_rate", None, 60.0, 3.0),
+    ("churn_rate", None, 40.0, 3.0),
+    ("repeat_purchase_rate", None, 24.0, None),
+    ("revenue_per_customer", None, 150.0, None),
+    ("nps", None, 30.0, 5.0),
+    ("csat", None, 80.0, 3.0),
+    ("ces", None, 5.0, 0.3),
+    ("channel_consistency", None, 85.0, 5.0),
+    ("fcr", None, 70.0, 5.0),
+    ("scv_coverage", None, 90.0, 4.0),
+    ("digital_share", None, 65.0, 5.0),
+    ("availability", None, 99.9, 0.4),
+    ("p95_latency_ms", None, 750.0, 100.0),
+    ("incidents", None, 5.0, 3.0),
+    ("csat", "mobile_app", 85.0, 3.0),
+    ("csat", "contact_center", 75.0, 4.0),
+    ("fcr", "contact_center", 72.0, 5.0),
+    ("availability", "mobile_app", 99.9, 0.3),
+    ("availability", "web", 99.9, 0.3),
+    ("p95_latency_ms", "contact_center", 950.0, 100.0),
+]

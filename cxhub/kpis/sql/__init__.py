@@ -1,0 +1,1 @@
+"""Per-KPI-family SQL, read by the KPI engine."""

@@ -1,0 +1,13 @@
+-- availability, p95_latency_ms, incidents per (pid, slice). system_health has
+-- no customer: only the touchpoint filter narrows it.
+WITH periods(pid, p_start, p_end, prev_start, prev_end) AS ({periods}),
+filtered AS ({filtered})
+SELECT p.pid, f.slice,
+    avg(f.availability_pct)     AS availability,
+    count(*)                    AS availability__n,
+    avg(f.p95_latency_ms)       AS p95_latency_ms,
+    count(f.p95_latency_ms)     AS p95_latency_ms__n,
+    sum(f.incidents)            AS incidents,
+    count(*)                    AS incidents__n
+FROM periods p JOIN filtered f ON f.d BETWEEN p.p_start AND p.p_end
+GROUP BY ALL

@@ -1,0 +1,119 @@
+"""The one filter bar (sidebar): period, grain, segment, region.
+
+The filters live in the URL, so a pasted link reproduces the exact view. The
+widgets are drawn once by app.py for every page; a link that arrives with
+filter parameters (a drill-down, a link from a meeting invite) overrides the
+session's values, and every run writes the current values back to the URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import streamlit as st
+
+from cxhub.kpis.period import GRAINS, PRESET_LABELS, PRESETS, Filters, Period, preset_period
+from cxhub.ui import session
+
+LIST_KEYS = ("segment", "region")
+SCALAR_KEYS = ("period", "start", "end", "grain")
+
+
+@dataclass(frozen=True)
+class View:
+    """What the filter bar selected."""
+
+    preset: str
+    period: Period
+    grain: str
+    filters: Filters
+
+    def params(self) -> dict:
+        """Query parameters that reproduce this view (for links)."""
+        out = {"period": self.preset, "grain": self.grain}
+        if self.preset == "custom":
+            out["start"], out["end"] = self.period.start.isoformat(), self.period.end.isoformat()
+        if self.filters.segments:
+            out["segment"] = list(self.filters.segments)
+        if self.filters.regions:
+            out["region"] = list(self.filters.regions)
+        return out
+
+    def args(self) -> tuple:
+        """(start, end, touchpoints, segments, regions) for the cached engine calls."""
+        f = self.filters
+        return self.period.start, self.period.end, f.touchpoints, f.segments, f.regions
+
+    def for_touchpoint(self, touchpoint_id: str) -> "View":
+        return View(self.preset, self.period, self.grain, self.filters.with_touchpoint(touchpoint_id))
+
+
+def _url_state() -> dict:
+    qp = st.query_params
+    out = {k: qp.get(k) for k in SCALAR_KEYS if qp.get(k)}
+    out.update({k: qp.get_all(k) for k in LIST_KEYS if qp.get_all(k)})
+    return out
+
+
+def _parse_date(text, fallback: date) -> date:
+    try:
+        return date.fromisoformat(str(text))
+    except (TypeError, ValueError):
+        return fallback
+
+
+def _apply_url(url: dict, options: dict[str, list[str]], today: date) -> None:
+    """Copy filter values that arrived in the URL into the widgets' state."""
+    ss = st.session_state
+    if url.get("period") in PRESETS or url.get("period") == "custom":
+        ss["f_period"] = url["period"]
+    if url.get("grain") in GRAINS:
+        ss["f_grain"] = url["grain"]
+    default = preset_period("last_full_month", today)
+    if "start" in url or "end" in url:
+        start = _parse_date(url.get("start"), default.start)
+        end = _parse_date(url.get("end"), default.end)
+        ss["f_range"] = (start, end) if end >= start else (end, start)
+    if any(k in url for k in SCALAR_KEYS + LIST_KEYS):
+        for key in LIST_KEYS:
+            ss[f"f_{key}"] = [v for v in url.get(key, []) if v in options.get(key, [])]
+
+
+def filter_bar() -> View:
+    """Draw the filter bar in the sidebar and return the selected view."""
+    version = session.data_version()
+    today = session.data_end(version) + timedelta(days=1)
+    options = session.dimension_values(version)
+    url = _url_state()
+    if url and url != st.session_state.get("_f_written"):
+        _apply_url(url, options, today)
+
+    ss = st.session_state
+    ss.setdefault("f_period", "last_full_month")
+    ss.setdefault("f_grain", "month")
+    ss.setdefault("f_range", (preset_period("last_full_month", today).start, today - timedelta(days=1)))
+    with st.sidebar:
+        st.header("Filters")
+        preset = st.selectbox(
+            "Period", [*PRESETS, "custom"], key="f_period", format_func=PRESET_LABELS.get,
+            help="Presets count back from the last day with data. The comparison is always the period before.",
+        )
+        if preset == "custom":
+            picked = st.date_input("Date range", key="f_range", format="YYYY-MM-DD")
+            start, end = (picked + (picked[0],))[:2] if isinstance(picked, tuple) and picked else (today, today)
+            period = Period(start, end)
+        else:
+            period = preset_period(preset, today)
+        st.caption(f"{period.label()} · compared with {period.previous().label()}")
+        grain = st.selectbox("Trend grain", GRAINS, key="f_grain", format_func=str.capitalize)
+        segments = st.multiselect("Segment", options.get("segment", []), key="f_segment",
+                                  placeholder="All segments")
+        regions = st.multiselect("Region", options.get("region", []), key="f_region", placeholder="All regions")
+
+    view = View(preset, period, grain, Filters((), tuple(segments), tuple(regions)))
+    written = {k: v for k, v in view.params().items()}
+    if _url_state() != written:
+        st.query_params.from_dict(written)
+    ss["_f_written"] = written
+    return view

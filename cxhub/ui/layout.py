@@ -1,0 +1,57 @@
+"""What every page shares: the connection on start, the filter bar, the
+demo badge and freshness in the sidebar."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cxhub.ui import session
+from cxhub.ui.filter_bar import View, filter_bar
+from cxhub.ui.kpi_tile import freshness_text
+
+# Pages about the data itself take no filters.
+UNFILTERED = ("data", "glossary")
+
+
+def start():
+    """Open the database (building the demo company on a first start)."""
+    return session.connection()
+
+
+def page_header(page) -> None:
+    """Draw the sidebar for the selected page before it runs."""
+    version = session.data_version()
+    if page.url_path not in UNFILTERED:
+        st.session_state["_view"] = filter_bar()
+    with st.sidebar:
+        if session.is_demo():
+            st.badge("Demo data", icon=":material/science:", color="orange",
+                     help="A generated demo company. Import your own data to replace it (see Data & freshness).")
+        st.caption(freshness_text(session.freshness(version)))
+
+
+def current_view() -> View:
+    """The view the filter bar selected for this run."""
+    return st.session_state["_view"]
+
+
+def no_data(what: str) -> None:
+    st.info(f"No data for {what}. Try a longer period or fewer filters.", icon=":material/info:")
+
+
+_TOUCHPOINT_PAGES: dict = {}
+
+
+def touchpoint_pages(make_page) -> list:
+    """One page per row of the touchpoints table (make_page(row) -> st.Page);
+    remembered so links and drill-downs can reach them."""
+    version = session.data_version()
+    tps = session.touchpoints(version)
+    _TOUCHPOINT_PAGES.clear()
+    for row in tps.itertuples(index=False):
+        _TOUCHPOINT_PAGES[row.touchpoint_id] = make_page(row)
+    return list(_TOUCHPOINT_PAGES.values())
+
+
+def touchpoint_page(touchpoint_id: str):
+    return _TOUCHPOINT_PAGES[touchpoint_id]

@@ -1,0 +1,141 @@
+"""The app's one DuckDB connection, the demo on first start, and cached
+engine calls keyed on the filters and the data version."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from cxhub import db, demo
+from cxhub.kpis import details, engine
+from cxhub.kpis.period import Filters, Period
+
+
+@st.cache_resource(show_spinner=False)
+def _open(path: str):
+    existed = Path(path).exists()
+    con = db.connect(path)
+    return con, existed
+
+
+@st.cache_resource(show_spinner=False)
+def _demo_once(path: str) -> bool:
+    con, _ = _open(path)
+    demo.build_demo(con)
+    return True
+
+
+def db_path() -> str:
+    return str(db.resolve_db_path().resolve())
+
+
+def connection():
+    """The process-wide connection; builds the demo company when the app
+    starts without a database file. Queries take their own cursor."""
+    path = db_path()
+    con, existed = _open(path)
+    if not existed:
+        with st.spinner("First start: building the demo company…"):
+            _demo_once(path)
+    return con
+
+
+def data_version() -> str:
+    return db.data_version(connection())
+
+
+def is_demo() -> bool:
+    rows = db.query_rows(connection(), "SELECT bool_and(source = 'demo') FROM import_log WHERE outcome <> 'refused'")
+    return bool(rows[0][0])
+
+
+# ---- cached engine calls: arguments are plain values, never frames ----------
+
+def _filters(tps, segs, regs) -> Filters:
+    return Filters(tuple(tps), tuple(segs), tuple(regs))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def scorecard(version: str, start: date, end: date, tps=(), segs=(), regs=()) -> pd.DataFrame:
+    return engine.scorecard(connection(), Period(start, end), _filters(tps, segs, regs))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def kpi_trend(version: str, kpi_id: str, start: date, end: date, grain: str, tps=(), segs=(), regs=()):
+    return engine.kpi_trend(connection(), kpi_id, Period(start, end), grain, _filters(tps, segs, regs))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def by_touchpoint(version: str, kpi_ids: tuple, start: date, end: date, tps=(), segs=(), regs=()):
+    return engine.by_touchpoint(connection(), list(kpi_ids), Period(start, end), _filters(tps, segs, regs))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cohort_retention(version: str, start: date, end: date, tps=(), segs=(), regs=()):
+    return engine.cohort_retention(connection(), Period(start, end), _filters(tps, segs, regs))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def touchpoints(version: str) -> pd.DataFrame:
+    return engine.touchpoints(connection())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def dimension_values(version: str) -> dict[str, list[str]]:
+    return engine.dimension_values(connection())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def freshness(version: str) -> pd.DataFrame:
+    return db.freshness(connection())
+
+
+def data_end(version: str) -> date:
+    """The last day with data (today when the database is empty)."""
+    fresh = freshness(version)
+    ends = [d for d in fresh["data_to"] if d is not None and not pd.isna(d)]
+    return max(pd.Timestamp(d).date() for d in ends) if ends else date.today() - timedelta(days=1)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def biggest_moves(version: str, start: date, end: date, tps=(), segs=(), regs=()):
+    return details.biggest_moves(connection(), Period(start, end), _filters(tps, segs, regs))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def health_events(version: str, start: date, end: date, tps=(), segs=(), regs=()):
+    return details.health_events(connection(), Period(start, end), _filters(tps, segs, regs))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def trends(version: str, kpi_ids: tuple, start: date, end: date, grain: str, tps=(), segs=(), regs=(),
+           slice_by=None):
+    return engine.trends(connection(), list(kpi_ids), Period(start, end), grain, _filters(tps, segs, regs), slice_by)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def volume(version: str, start: date, end: date, grain: str, tps=(), segs=(), regs=()):
+    return details.volume(connection(), Period(start, end), grain, _filters(tps, segs, regs))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def by_dimension(version: str, kpi_ids: tuple, dimension: str, start: date, end: date, tps=(), segs=(), regs=()):
+    return engine.by_dimension(connection(), list(kpi_ids), Period(start, end), dimension, _filters(tps, segs, regs))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def intent_resolution(version: str, start: date, end: date, tps=(), segs=(), regs=()):
+    return details.intent_resolution(connection(), Period(start, end), _filters(tps, segs, regs))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def detractor_comments(version: str, search: str, start: date, end: date, tps=(), segs=(), regs=()):
+    return details.detractor_comments(connection(), Period(start, end), _filters(tps, segs, regs), search or None)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def channel_switching(version: str, start: date, end: date, tps=(), segs=(), regs=()):
+    return details.channel_switching(connection(), Period(start, end), _filters(tps, segs, regs))

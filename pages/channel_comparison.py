@@ -1,0 +1,49 @@
+"""Channel comparison: every touchpoint side by side, and what inconsistency costs."""
+
+import streamlit as st
+
+from cxhub import charts
+from cxhub.kpis import CATALOG, KPIS
+from cxhub.ui import layout, session
+from cxhub.ui.kpi_tile import definition, freshness_text
+
+COMPARABLE = [k.id for k in CATALOG if k.id not in ("channel_consistency", "digital_share")]
+
+
+def render() -> None:
+    view = layout.current_view()
+    version = session.data_version()
+    st.title("Channel comparison")
+    st.caption(f"{view.period.label()} · {freshness_text(session.freshness(version))}")
+
+    kpi_id = st.selectbox("KPI", COMPARABLE, format_func=lambda i: KPIS[i].name, key="channels_kpi",
+                          help="Every touchpoint on the same KPI.")
+    st.caption(KPIS[kpi_id].business, help=definition(KPIS[kpi_id]))
+    frame = session.by_touchpoint(version, (kpi_id,), *view.args())
+    if frame.empty or frame["value"].isna().all():
+        layout.no_data(f"{KPIS[kpi_id].name} in {view.period.label()}")
+    else:
+        card = session.scorecard(version, *view.args()).set_index("id")
+        consistency = card.loc["channel_consistency"]
+        st.metric("Channel consistency", KPIS["channel_consistency"].format(consistency["value"]),
+                  help=definition(KPIS["channel_consistency"]))
+        st.plotly_chart(charts.touchpoint_bars(frame, kpi_id), key="channels_bars")
+        series = session.trends(version, (kpi_id,), view.period.start, view.period.end, view.grain,
+                                *view.args()[2:], slice_by="touchpoint")
+        names = session.touchpoints(version).set_index("touchpoint_id")["name"]
+        series = series.assign(touchpoint_id=series["slice"], touchpoint=series["slice"].map(names))
+        st.subheader(f"{KPIS[kpi_id].name} over time")
+        st.plotly_chart(charts.touchpoint_lines(series, kpi_id), key="channels_lines")
+
+    st.subheader("Channel switching: the cost of inconsistency")
+    st.caption("Unresolved contacts after which the same customer tried another touchpoint within 7 days.")
+    switches = session.channel_switching(version, *view.args())
+    if switches.empty:
+        layout.no_data("unresolved contacts followed by another channel")
+        return
+    total = switches.groupby("from_id")["unresolved"].first().sum()
+    moved = switches["contacts"].sum()
+    st.metric("Unresolved contacts followed by a switch", f"{moved:,}",
+              help=f"Of {total:,} unresolved contacts by known customers in the period, {moved:,} "
+                   "(counting each destination) were followed within 7 days by a contact at another touchpoint.")
+    st.plotly_chart(charts.switching_chart(switches.head(15)), key="channels_switching")

@@ -1,0 +1,32 @@
+"""Glossary: every KPI's business and technical definition, from the catalog."""
+
+import streamlit as st
+
+from cxhub.kpis import CATALOG, GROUPS, MIN_RESPONSES
+
+
+def render() -> None:
+    st.title("Glossary")
+    st.write("Every number in CX Hub comes from one of these definitions. The business definition is the "
+             "CMO's words; the technical definition is the CIO's: tables, columns, formula.")
+    for group in GROUPS:
+        st.header(group)
+        for k in (k for k in CATALOG if k.group == group):
+            with st.expander(f"{k.name} · `{k.id}`", expanded=False):
+                st.markdown(f"**Owner:** {k.owner} · **Unit:** {k.unit} · **Better:** {k.better}")
+                st.markdown(f"**What it means:** {k.business}")
+                st.markdown(f"**How it is computed:** {k.technical}")
+                st.markdown(f"**Sample size (n):** {k.sample}")
+    st.header("Rules that apply to every KPI")
+    st.markdown(
+        "- **Period**: both days included. The previous period is the same number of whole months "
+        "(April → March, Q2 → Q1) when the period is whole months, else the same number of days.\n"
+        "- **Filters** narrow every fact table; segment and region go through the customer, so contacts "
+        "with no known customer drop out. System health is never narrowed by segment or region.\n"
+        "- **No data** gives no value (shown as –), never 0.\n"
+        "- **Status**: green on the better side of the target, amber within the amber band (default 5% "
+        "of the target), red beyond. The touchpoint's own target applies when exactly one touchpoint "
+        "is shown.\n"
+        f"- **Too few responses**: a survey KPI from fewer than {MIN_RESPONSES} answers is shown grey, "
+        "not rated. NPS and CSAT show a 95% margin of error (±)."
+    )

@@ -1,0 +1,78 @@
+"""Overview: the shared scorecard the CMO and CIO read together."""
+
+import streamlit as st
+
+from cxhub import charts
+from cxhub.kpis import CATALOG, GROUPS, KPIS
+from cxhub.ui import layout, session
+from cxhub.ui.kpi_tile import definition, freshness_text, kpi_freshness, kpi_tile
+
+
+def render() -> None:
+    view = layout.current_view()
+    version = session.data_version()
+    fresh = session.freshness(version)
+    st.title("Shared scorecard")
+    st.caption(f"{view.period.label()} vs {view.period.previous().label()} · {freshness_text(fresh)}")
+
+    card = session.scorecard(version, *view.args())
+    if card["value"].isna().all():
+        layout.no_data(view.period.label())
+        return
+    rows = {r["id"]: r for r in card.to_dict("records")}
+    for group in GROUPS:
+        st.subheader(group)
+        members = [k.id for k in CATALOG if k.group == group]
+        for col, kpi_id in zip(st.columns(len(members)), members):
+            with col:
+                kpi_tile(rows[kpi_id], kpi_freshness(fresh, kpi_id))
+
+    st.subheader("What changed")
+    moves = session.biggest_moves(version, *view.args())
+    if moves.empty:
+        st.write("No KPI moved beyond its margin of error.")
+    for m in moves.to_dict("records"):
+        icon = ":material/trending_up:" if m["change"] > 0 else ":material/trending_down:"
+        color = "green" if m["better"] else "red"
+        st.markdown(f":{color}[{icon}] {m['sentence']}", help=definition(KPIS[m["kpi_id"]]))
+
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("Trend against target")
+        kpi_id = st.selectbox("KPI", [k.id for k in CATALOG], format_func=lambda i: KPIS[i].name,
+                              key="overview_trend_kpi", help="Red marks are days with IT incidents.")
+        trend = session.kpi_trend(version, kpi_id, view.period.start, view.period.end, view.grain,
+                                  *view.args()[2:])
+        events = session.health_events(version, *view.args())
+        if trend["value"].isna().all():
+            layout.no_data(f"{KPIS[kpi_id].name} in {view.period.label()}")
+        else:
+            st.plotly_chart(charts.trend_chart(trend, kpi_id, events), key="overview_trend")
+    with right:
+        st.subheader("Cohort retention")
+        cohorts = session.cohort_retention(version, *view.args())
+        if cohorts.empty:
+            layout.no_data("first orders in this period")
+        else:
+            st.plotly_chart(charts.cohort_heatmap(cohorts), key="overview_cohorts")
+            st.caption("Share of each month's new buyers who bought again k months later.")
+
+    st.subheader("Touchpoints at a glance")
+    heat_ids = [k.id for k in CATALOG if k.id not in ("channel_consistency", "digital_share", "churn_rate")]
+    grid = session.by_touchpoint(version, tuple(heat_ids), *view.args())
+    if grid.empty:
+        layout.no_data("touchpoints")
+        return
+    event = st.plotly_chart(charts.status_heatmap(grid, heat_ids), key="overview_heatmap",
+                            on_select="rerun", selection_mode="points")
+    picked = [p.get("y") for p in (event.selection.points if event else [])] if event else []
+    names = dict(zip(grid["touchpoint"], grid["touchpoint_id"]))
+    if picked and picked[0] in names:
+        st.switch_page(layout.touchpoint_page(names[picked[0]]), query_params=view.params())
+    st.caption("Colour = status against target; grey = no target or fewer than 30 answers. "
+               "Click a row, or open a touchpoint:")
+    cols = st.columns(len(names))
+    for col, (name, tp_id) in zip(cols, names.items()):
+        with col:
+            st.page_link(layout.touchpoint_page(tp_id), label=name, query_params=view.params(),
+                         icon=":material/arrow_forward:")

@@ -1,0 +1,137 @@
+"""A page per touchpoint, generated from the touchpoints table."""
+
+import streamlit as st
+
+from cxhub import charts
+from cxhub.kpis import CATALOG, KPIS
+from cxhub.ui import layout, session
+from cxhub.ui.kpi_tile import STATUS_BADGE, definition, freshness_text
+
+KIND_ICON = {"digital": ":material/devices:", "assisted": ":material/support_agent:",
+             "physical": ":material/storefront:"}
+SIDE_BY_SIDE = [k.id for k in CATALOG if k.id not in ("channel_consistency", "digital_share")]
+
+
+def pages() -> list:
+    return layout.touchpoint_pages(
+        lambda row: st.Page(_renderer(row.touchpoint_id), title=row.name, url_path=row.touchpoint_id,
+                            icon=KIND_ICON.get(row.kind, ":material/hub:"))
+    )
+
+
+def _renderer(touchpoint_id: str):
+    def page():
+        render(touchpoint_id)
+    page.__name__ = f"touchpoint_{touchpoint_id}"
+    return page
+
+
+def render(touchpoint_id: str) -> None:
+    version = session.data_version()
+    tps = session.touchpoints(version).set_index("touchpoint_id")
+    info = tps.loc[touchpoint_id]
+    company = layout.current_view()
+    view = company.for_touchpoint(touchpoint_id)
+    fresh = session.freshness(version)
+    color = charts.touchpoint_color(touchpoint_id)
+
+    st.title(info["name"])
+    st.caption(f"{info['kind'].capitalize()} touchpoint · owner {info['owner']} · {view.period.label()} vs "
+               f"{view.period.previous().label()} · {freshness_text(fresh)}")
+
+    mine = session.scorecard(version, *view.args())
+    if mine["value"].isna().all():
+        layout.no_data(f"{info['name']} in {view.period.label()}")
+        return
+    whole = session.scorecard(version, *company.args()).set_index("id")
+    st.subheader("Scorecard: this touchpoint and the company")
+    table = []
+    for r in mine.to_dict("records"):
+        if r["id"] not in SIDE_BY_SIDE:
+            continue
+        k = KPIS[r["id"]]
+        table.append({
+            "KPI": k.name, "Owner": k.owner,
+            info["name"]: "too few responses" if r["too_few"] else k.format(r["value"]),
+            "Change": k.format_change(None if r["value"] is None or r["previous"] is None
+                                      else r["value"] - r["previous"]),
+            "Company": k.format(whole.loc[r["id"], "value"]),
+            "Target": k.format(r["target"]),
+            "Status": "n < 30" if r["too_few"] else STATUS_BADGE[r["status"]][0],
+            "n": None if r["n"] != r["n"] else r["n"],
+            "Definition": k.business,
+        })
+    st.dataframe(table, hide_index=True, column_config={
+        "n": st.column_config.NumberColumn("n", help="Sample size (answers, customers or contacts)", format="%d"),
+        "Definition": st.column_config.TextColumn("Definition", help="Hover a cell for the full text", width="large"),
+    })
+
+    events = session.health_events(version, *view.args())
+    st.subheader("Customer satisfaction and IT health, one time axis")
+    tr = session.trends(version, ("csat", "availability", "incidents"), view.period.start, view.period.end,
+                        view.grain, *view.args()[2:])
+    csat = tr[tr.kpi_id == "csat"]
+    health = tr[tr.kpi_id == "availability"][["bucket_start", "value"]].rename(columns={"value": "availability"})
+    health = health.merge(
+        tr[tr.kpi_id == "incidents"][["bucket_start", "value"]].rename(columns={"value": "incidents"}),
+        on="bucket_start")
+    if csat["value"].isna().all() and health["availability"].isna().all():
+        layout.no_data("satisfaction or IT health")
+    else:
+        st.plotly_chart(charts.cx_and_it(csat, health, events, color), key="tp_cx_it")
+        st.caption("Red bands: days with an incident or availability under 99%. "
+                   "Hover them to match a satisfaction dip to its cause.")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Satisfaction trend")
+        kpi_id = st.selectbox("KPI", ["csat", "nps", "ces", "fcr"], format_func=lambda i: KPIS[i].name,
+                              key="tp_trend_kpi")
+        trend = session.kpi_trend(version, kpi_id, view.period.start, view.period.end, view.grain,
+                                  *view.args()[2:])
+        if trend["value"].isna().all():
+            layout.no_data(f"{KPIS[kpi_id].name} at {info['name']}")
+        else:
+            st.plotly_chart(charts.trend_chart(trend, kpi_id, events, color=color, name=info["name"]),
+                            key="tp_trend")
+    with right:
+        st.subheader("Volume")
+        vol = session.volume(version, view.period.start, view.period.end, view.grain, *view.args()[2:])
+        st.plotly_chart(charts.volume_chart(vol, color), key="tp_volume")
+
+    st.subheader("By segment and region")
+    dim_left, dim_right = st.columns(2)
+    pick = st.segmented_control("KPI", ["csat", "nps", "retention_rate", "fcr"], default="csat",
+                                format_func=lambda i: KPIS[i].name, key="tp_dim_kpi") or "csat"
+    for col, dim in ((dim_left, "segment"), (dim_right, "region")):
+        with col:
+            frame = session.by_dimension(version, (pick,), dim, *view.args())
+            if frame.empty:
+                layout.no_data(f"{KPIS[pick].name} by {dim}")
+            else:
+                st.plotly_chart(charts.breakdown_bars(frame, pick, dim), key=f"tp_dim_{dim}")
+
+    left, right = st.columns([2, 3])
+    with left:
+        st.subheader("Intents resolved least")
+        intents = session.intent_resolution(version, *view.args())
+        if intents.empty:
+            st.write("This touchpoint does not record whether contacts were resolved.")
+        else:
+            st.dataframe(intents, hide_index=True, column_config={
+                "resolved_pct": st.column_config.ProgressColumn("Resolved", format="%.1f%%", min_value=0,
+                                                                max_value=100),
+                "avg_handle_seconds": st.column_config.NumberColumn("Avg handle (s)", format="%.0f"),
+            })
+    with right:
+        st.subheader("What detractors say")
+        search = st.text_input("Search comments", key="tp_comment_search", placeholder="e.g. app, hold, login")
+        comments = session.detractor_comments(version, search, *view.args())
+        if comments.empty:
+            st.write("No detractor comments" + (f" mentioning “{search}”." if search else " in this period."))
+        else:
+            # Verbatims are customer text: shown as data, never as HTML.
+            st.dataframe(comments, hide_index=True, column_config={
+                "responded_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+                "comment": st.column_config.TextColumn("Comment", width="large"),
+            })

@@ -1,0 +1,143 @@
+"""The real app in a real browser: `streamlit run app.py` on a free port
+against a small demo database, each page opened in headless Chromium.
+Screenshots go to tests/e2e/screenshots/ (git-ignored) for people to look at."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from cxhub import db, demo
+from cxhub.kpis.period import month_end, preset_period
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
+
+pytestmark = pytest.mark.e2e
+
+
+def _browser_missing() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    if not Path(CHROMIUM).exists():
+        return "Chromium is not installed (apt-get install chromium)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = _browser_missing()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"browser tests cannot run under CI: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    path = tmp_path_factory.mktemp("e2e") / "demo.duckdb"
+    con = db.connect(path)
+    demo.build_demo(con, customers=3000, end_month=demo.default_end_month())
+    con.close()
+    port = _free_port()
+    env = dict(os.environ, **{db.ENV_VAR: str(path)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def open_and_wait(browser, url: str, heading: str, shot: str):
+    # Streamlit scrolls inside its own container: a tall window shows the whole page.
+    page = browser.new_page(viewport={"width": 1600, "height": 4200})
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=60_000)
+    # The app has finished its script run when the running indicator is gone.
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+    page.wait_for_timeout(800)  # let Plotly draw
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / shot), full_page=True)
+    return page
+
+
+PAGES = [
+    ("", "Shared scorecard", ["Retention", "Satisfaction & consistency", "Systems & data", "What changed",
+                              "Touchpoints at a glance"], "overview.png"),
+    ("channels", "Channel comparison", ["Channel switching: the cost of inconsistency"], "channels.png"),
+    ("mobile_app", "Mobile app", ["Customer satisfaction and IT health, one time axis", "What detractors say"],
+     "touchpoint-mobile_app.png"),
+    ("contact_center", "Contact center", ["Intents resolved least"], "touchpoint-contact_center.png"),
+    ("data", "Data & freshness", ["The data contract"], "data.png"),
+    ("glossary", "Glossary", ["Retention"], "glossary.png"),
+]
+
+
+@pytest.mark.parametrize("path, heading, sections, shot", PAGES, ids=[p[0] or "overview" for p in PAGES])
+def test_page_in_browser(browser, server, path, heading, sections, shot):
+    page = open_and_wait(browser, f"{server}/{path}", heading, shot)
+    try:
+        assert page.locator('[data-testid="stException"]').count() == 0, "a Streamlit exception is shown"
+        for section in sections:
+            assert page.get_by_role("heading", name=section).count() >= 1, section
+        if path == "":
+            assert page.locator('[data-testid="stMetric"]').count() == 14
+            assert page.get_by_text("Demo data").count() >= 1
+    finally:
+        page.close()
+
+
+def test_shared_link_reproduces_the_view(browser, server):
+    page = open_and_wait(browser, f"{server}/mobile_app?period=last_quarter&segment=smb", "Mobile app",
+                         "shared-link.png")
+    try:
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert "segment=smb" in page.url and "period=last_quarter" in page.url
+        end = month_end(demo.default_end_month())
+        quarter = preset_period("last_quarter", end + timedelta(days=1))
+        assert page.get_by_text(f"{quarter.label()} vs {quarter.previous().label()}").count() >= 1
+        assert page.locator('[data-testid="stSidebar"]').get_by_text("smb", exact=True).count() >= 1
+    finally:
+        page.close()

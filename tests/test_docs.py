@@ -1,0 +1,66 @@
+"""Meta-tests: nothing in the catalog or the contract goes undocumented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cxhub.contract import TABLES
+from cxhub.kpis import CATALOG
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT.parent / "shared" / "spec"
+
+
+def test_readme_lists_every_kpi():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [k.id for k in CATALOG if f"`{k.id}`" not in readme]
+    assert not missing, f"README's KPI list lacks {missing}"
+
+
+def test_every_kpi_is_fully_defined():
+    for k in CATALOG:
+        assert k.business and k.technical and k.sample, k.id
+        assert k.owner in ("CMO", "CIO", "Joint") and k.better in ("higher", "lower"), k.id
+
+
+@pytest.mark.skipif(not (SPEC / "kpis.md").exists(), reason="the shared spec is not beside this checkout")
+def test_catalog_matches_the_kpi_spec():
+    spec = (SPEC / "kpis.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\w+) \| (CMO|CIO|Joint) \| ([^|]+) \| (higher|lower) \|", spec, re.M)
+    assert {r[0] for r in rows} == {k.id for k in CATALOG}
+    for kpi_id, owner, _unit, better in rows:
+        k = next(k for k in CATALOG if k.id == kpi_id)
+        assert (k.owner, k.better) == (owner, better), kpi_id
+
+
+@pytest.mark.skipif(not (SPEC / "data-contract.md").exists(), reason="the shared spec is not beside this checkout")
+def test_contract_matches_the_data_spec():
+    spec = (SPEC / "data-contract.md").read_text(encoding="utf-8")
+    for table in TABLES:
+        section = spec.split(f"### {table.name} (key:")[1].split("###")[0]
+        columns = re.findall(r"^\| (\w+) \| (\w+) \| (required|optional)", section, re.M)
+        assert [c[0] for c in columns] == [c.name for c in table.columns], table.name
+        for name, typ, req in columns:
+            col = table.column(name)
+            assert (col.type, col.required) == (typ, req == "required"), (table.name, name)
+
+
+def test_glossary_and_contract_pages_show_everything(demo_db_path, monkeypatch):
+    from test_pages import app, open_page
+
+    at = open_page(app(demo_db_path, monkeypatch), "glossary")
+    shown = "\n".join(e.label for e in at.expander)
+    body = "\n".join(m.value for m in at.markdown)
+    for k in CATALOG:
+        assert k.id in shown and k.technical in body and k.business in body, k.id
+
+    at = open_page(at, "data")
+    labels = "\n".join(e.label for e in at.expander)
+    columns = {c for df in at.dataframe for c in (df.value["column"] if "column" in df.value else [])}
+    for table in TABLES:
+        assert table.name in labels, table.name
+        for c in table.columns:
+            assert c.name in columns, (table.name, c.name)
