@@ -28,7 +28,7 @@ def render() -> None:
         st.metric("Channel consistency", KPIS["channel_consistency"].format(consistency["value"]),
                   help=definition(KPIS["channel_consistency"]))
         st.plotly_chart(charts.touchpoint_bars(frame, kpi_id), key="channels_bars")
-        series = session.trends(version, (kpi_id,), view.period.start, view.period.end, view.grain,
+        series = session.trends(version, (kpi_id,), view.window.start, view.window.end, view.grain,
                                 *view.args()[2:], slice_by="touchpoint")
         names = session.touchpoints(version).set_index("touchpoint_id")["name"]
         series = series.assign(touchpoint_id=series["slice"], touchpoint=series["slice"].map(names))

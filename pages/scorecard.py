@@ -41,16 +41,16 @@ def render() -> None:
         st.subheader("Trend against target")
         kpi_id = st.selectbox("KPI", [k.id for k in CATALOG], format_func=lambda i: KPIS[i].name,
                               key="overview_trend_kpi", help="Red marks are days with IT incidents.")
-        trend = session.kpi_trend(version, kpi_id, view.period.start, view.period.end, view.grain,
+        trend = session.kpi_trend(version, kpi_id, view.window.start, view.window.end, view.grain,
                                   *view.args()[2:])
-        events = session.health_events(version, *view.args())
+        events = session.health_events(version, *view.window_args())
         if trend["value"].isna().all():
             layout.no_data(f"{KPIS[kpi_id].name} in {view.period.label()}")
         else:
             st.plotly_chart(charts.trend_chart(trend, kpi_id, events), key="overview_trend")
     with right:
         st.subheader("Cohort retention")
-        cohorts = session.cohort_retention(version, *view.args())
+        cohorts = session.cohort_retention(version, *view.window_args())
         if cohorts.empty:
             layout.no_data("first orders in this period")
         else:

@@ -58,17 +58,17 @@ def render(touchpoint_id: str) -> None:
             "Company": k.format(whole.loc[r["id"], "value"]),
             "Target": k.format(r["target"]),
             "Status": "n < 30" if r["too_few"] else STATUS_BADGE[r["status"]][0],
-            "n": None if r["n"] != r["n"] else r["n"],
+            "n": r["n"],
             "Definition": k.business,
         })
-    st.dataframe(table, hide_index=True, column_config={
+    st.dataframe(table, hide_index=True, height=36 * (len(table) + 1) + 2, column_config={
         "n": st.column_config.NumberColumn("n", help="Sample size (answers, customers or contacts)", format="%d"),
         "Definition": st.column_config.TextColumn("Definition", help="Hover a cell for the full text", width="large"),
     })
 
-    events = session.health_events(version, *view.args())
+    events = session.health_events(version, *view.window_args())
     st.subheader("Customer satisfaction and IT health, one time axis")
-    tr = session.trends(version, ("csat", "availability", "incidents"), view.period.start, view.period.end,
+    tr = session.trends(version, ("csat", "availability", "incidents"), view.window.start, view.window.end,
                         view.grain, *view.args()[2:])
     csat = tr[tr.kpi_id == "csat"]
     health = tr[tr.kpi_id == "availability"][["bucket_start", "value"]].rename(columns={"value": "availability"})
@@ -87,7 +87,7 @@ def render(touchpoint_id: str) -> None:
         st.subheader("Satisfaction trend")
         kpi_id = st.selectbox("KPI", ["csat", "nps", "ces", "fcr"], format_func=lambda i: KPIS[i].name,
                               key="tp_trend_kpi")
-        trend = session.kpi_trend(version, kpi_id, view.period.start, view.period.end, view.grain,
+        trend = session.kpi_trend(version, kpi_id, view.window.start, view.window.end, view.grain,
                                   *view.args()[2:])
         if trend["value"].isna().all():
             layout.no_data(f"{KPIS[kpi_id].name} at {info['name']}")
@@ -96,13 +96,13 @@ def render(touchpoint_id: str) -> None:
                             key="tp_trend")
     with right:
         st.subheader("Volume")
-        vol = session.volume(version, view.period.start, view.period.end, view.grain, *view.args()[2:])
+        vol = session.volume(version, view.window.start, view.window.end, view.grain, *view.args()[2:])
         st.plotly_chart(charts.volume_chart(vol, color), key="tp_volume")
 
     st.subheader("By segment and region")
-    dim_left, dim_right = st.columns(2)
     pick = st.segmented_control("KPI", ["csat", "nps", "retention_rate", "fcr"], default="csat",
                                 format_func=lambda i: KPIS[i].name, key="tp_dim_kpi") or "csat"
+    dim_left, dim_right = st.columns(2)
     for col, dim in ((dim_left, "segment"), (dim_right, "region")):
         with col:
             frame = session.by_dimension(version, (pick,), dim, *view.args())

@@ -308,3 +308,16 @@ def test_every_kpi_has_a_hand_computed_test():
     source = inspect.getsource(sys.modules[__name__])
     missing = [k.id for k in CATALOG if f'["{k.id}"]' not in source]
     assert not missing, f"KPIs without a hand-computed test: {missing}"
+
+
+def test_trend_window_gives_context_to_short_periods():
+    from cxhub.kpis.period import trend_window
+
+    october = Period.parse("2026-10-01", "2026-10-31")
+    assert trend_window(october, "month") == Period.parse("2025-11-01", "2026-10-31")  # 12 months
+    weeks = trend_window(october, "week")
+    assert weeks.start.weekday() == 0 and weeks.end == october.end and len(weeks.buckets("week")) == 14
+    assert trend_window(Period.parse("2026-07-01", "2026-09-30"), "quarter").start.isoformat() == "2024-10-01"
+    # a long period is never cut
+    two_years = Period.parse("2024-11-01", "2026-10-31")
+    assert trend_window(two_years, "month") == two_years

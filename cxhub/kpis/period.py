@@ -137,3 +137,23 @@ class Filters:
 
     def as_dict(self) -> dict[str, list[str]]:
         return {"touchpoint": list(self.touchpoints), "segment": list(self.segments), "region": list(self.regions)}
+
+
+# How far back a trend chart looks, whatever the period: enough buckets to
+# see a trend even when the period is one month.
+TREND_BUCKETS = {"week": 13, "month": 12, "quarter": 8}
+
+
+def trend_window(period: Period, grain: str) -> Period:
+    """The period a trend chart shows: the selected period, extended back to
+    at least a year of months (13 weeks, 8 quarters) ending with it."""
+    n = TREND_BUCKETS[grain]
+    if grain == "week":
+        start = period.end - timedelta(days=7 * n - 1)
+        start -= timedelta(days=start.weekday())
+    elif grain == "month":
+        start = add_months(period.end.replace(day=1), -(n - 1))
+    else:
+        q = add_months(period.end.replace(day=1), -((period.end.month - 1) % 3))
+        start = add_months(q, -3 * (n - 1))
+    return Period(min(start, period.start), period.end)

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from cxhub.kpis.period import GRAINS, PRESET_LABELS, PRESETS, Filters, Period, preset_period
+from cxhub.kpis.period import GRAINS, PRESET_LABELS, PRESETS, Filters, Period, preset_period, trend_window
 from cxhub.ui import session
 
 LIST_KEYS = ("segment", "region")
@@ -44,6 +44,15 @@ class View:
         """(start, end, touchpoints, segments, regions) for the cached engine calls."""
         f = self.filters
         return self.period.start, self.period.end, f.touchpoints, f.segments, f.regions
+
+    @property
+    def window(self) -> Period:
+        """What trend charts show: the period, with at least a year of context."""
+        return trend_window(self.period, self.grain)
+
+    def window_args(self) -> tuple:
+        """args() over the trend window."""
+        return (self.window.start, self.window.end, *self.args()[2:])
 
     def for_touchpoint(self, touchpoint_id: str) -> "View":
         return View(self.preset, self.period, self.grain, self.filters.with_touchpoint(touchpoint_id))

@@ -97,7 +97,12 @@ def open_and_wait(browser, url: str, heading: str, shot: str):
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
     )
-    page.wait_for_timeout(800)  # let Plotly draw
+    # Every Plotly chart has drawn its SVG.
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                 .every(c => c.querySelector('.main-svg'))""", timeout=60_000
+    )
+    page.wait_for_timeout(500)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / shot), full_page=True)
     return page
