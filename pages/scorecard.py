@@ -39,7 +39,8 @@ def render() -> None:
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Trend against target")
-        kpi_id = st.selectbox("KPI", [k.id for k in CATALOG], format_func=lambda i: KPIS[i].name,
+        ids = [k.id for k in CATALOG]
+        kpi_id = st.selectbox("KPI", ids, index=ids.index("csat"), format_func=lambda i: KPIS[i].name,
                               key="overview_trend_kpi", help="Red marks are days with IT incidents.")
         trend = session.kpi_trend(version, kpi_id, view.window.start, view.window.end, view.grain,
                                   *view.args()[2:])
@@ -59,7 +60,7 @@ def render() -> None:
 
     st.subheader("Touchpoints at a glance")
     heat_ids = [k.id for k in CATALOG if k.id not in ("channel_consistency", "digital_share", "churn_rate")]
-    grid = session.by_touchpoint(version, tuple(heat_ids), *view.args())
+    grid = session.by_touchpoint(version, session.ALL_KPIS, *view.args())  # shared with "what changed"
     if grid.empty:
         layout.no_data("touchpoints")
         return

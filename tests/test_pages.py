@@ -113,3 +113,15 @@ def test_touchpoint_page_shows_detractor_comments_without_customer_ids(demo_db_p
     assert len(comments) > 0
     assert "customer_id" not in comments.columns
     assert not comments["comment"].astype(str).str.match(r"^C\d{8}").any()
+
+
+def test_first_start_without_a_database_builds_the_demo(tmp_path, monkeypatch):
+    path = tmp_path / "new" / "cxhub.duckdb"
+    at = app(path, monkeypatch)
+    assert not at.exception
+    assert path.exists()
+    con = db.connect(path, read_only=True)
+    assert db.query_rows(con, "SELECT count(*) > 0 FROM customers") == [(True,)]
+    con.close()
+    assert any("Demo data" in m.value for m in at.sidebar.markdown)
+    assert len(at.metric) == 14

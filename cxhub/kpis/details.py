@@ -10,8 +10,8 @@ import duckdb
 import pandas as pd
 
 from cxhub.db import query_df
-from cxhub.kpis.catalog import CATALOG, KPIS, MIN_RESPONSES
-from cxhub.kpis.engine import _filtered, _Source, by_touchpoint, scorecard
+from cxhub.kpis.catalog import KPIS, MIN_RESPONSES
+from cxhub.kpis.engine import _filtered, _Source
 from cxhub.kpis.period import Filters, Period
 
 # Days that count as an IT event on CX charts.
@@ -143,20 +143,18 @@ def _magnitude(kpi_id: str, delta: float, previous: float) -> float:
     return min(RELATIVE_CAP, abs(delta) / abs(previous) * 100) if previous else RELATIVE_CAP
 
 
-def biggest_moves(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Filters(),
+def biggest_moves(company: pd.DataFrame, per_touchpoint: pd.DataFrame, period: Period,
                   limit: int = 5) -> pd.DataFrame:
-    """The KPIs that moved most against the previous period, company-wide and
-    per touchpoint, in plain words: scope, kpi_id, value, previous, change,
-    better (bool), sentence. Survey KPIs need 30 answers and a move larger
-    than their margin of error."""
+    """The KPIs that moved most against the previous period, company-wide
+    (a scorecard() frame) and per touchpoint (a by_touchpoint() frame), in
+    plain words: scope, touchpoint_id, kpi_id, value, previous, change,
+    better (bool), magnitude, sentence. Survey KPIs need 30 answers and a
+    move larger than their margin of error."""
     prev_label = period.previous().label()
-    rows = []
-    company = scorecard(con, period, filters)
-    for r in company.to_dict("records"):
-        rows.append(("Company", None, r["id"], r["value"], r["previous"], r["n"], r["moe"]))
-    per_tp = by_touchpoint(con, [k.id for k in CATALOG if k.id != "channel_consistency"], period, filters)
-    for r in per_tp.to_dict("records"):
-        rows.append((r["touchpoint"], r["touchpoint_id"], r["kpi_id"], r["value"], r["previous"], r["n"], r["moe"]))
+    rows = [("Company", None, r["id"], r["value"], r["previous"], r["n"], r["moe"])
+            for r in company.to_dict("records")]
+    rows += [(r["touchpoint"], r["touchpoint_id"], r["kpi_id"], r["value"], r["previous"], r["n"], r["moe"])
+             for r in per_touchpoint.to_dict("records")]
     out = []
     for scope, tp_id, kpi_id, value, previous, n, moe in rows:
         k = KPIS[kpi_id]
@@ -166,7 +164,7 @@ def biggest_moves(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
             continue
         if kpi_id == "churn_rate":  # the mirror of retention: say it once
             continue
-        if tp_id and kpi_id == "digital_share":  # 0 or 100 for one touchpoint
+        if tp_id and kpi_id in ("digital_share", "channel_consistency"):  # meaningless for one touchpoint
             continue
         delta = value - previous
         if delta == 0 or (moe is not None and not pd.isna(moe) and abs(delta) < moe):

@@ -11,6 +11,7 @@ import streamlit as st
 
 from cxhub import db, demo
 from cxhub.kpis import details, engine
+from cxhub.kpis.catalog import KPIS
 from cxhub.kpis.period import Filters, Period
 
 
@@ -100,9 +101,14 @@ def data_end(version: str) -> date:
     return max(pd.Timestamp(d).date() for d in ends) if ends else date.today() - timedelta(days=1)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+ALL_KPIS = tuple(KPIS)
+
+
 def biggest_moves(version: str, start: date, end: date, tps=(), segs=(), regs=()):
-    return details.biggest_moves(connection(), Period(start, end), _filters(tps, segs, regs))
+    """From the (cached) scorecard and per-touchpoint frames: no new query."""
+    company = scorecard(version, start, end, tps, segs, regs)
+    per_tp = by_touchpoint(version, ALL_KPIS, start, end, tps, segs, regs)
+    return details.biggest_moves(company, per_tp, Period(start, end))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
