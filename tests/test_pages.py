@@ -120,8 +120,7 @@ def test_first_start_without_a_database_builds_the_demo(tmp_path, monkeypatch):
     at = app(path, monkeypatch)
     assert not at.exception
     assert path.exists()
-    con = db.connect(path, read_only=True)
+    con = db.connect(path)  # the app holds it read-write in this process: same configuration
     assert db.query_rows(con, "SELECT count(*) > 0 FROM customers") == [(True,)]
-    con.close()
     assert any("Demo data" in m.value for m in at.sidebar.markdown)
     assert len(at.metric) == 14
