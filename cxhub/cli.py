@@ -13,7 +13,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from cxhub import db, demo
+from cxhub import contract, db, demo, ingest
 from cxhub.kpis import CATALOG, Filters, Period, UnknownValue, check_filters, scorecard
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -60,6 +60,21 @@ def parser() -> argparse.ArgumentParser:
     k.add_argument("--segment", action="append", default=[], help="repeat for several")
     k.add_argument("--region", action="append", default=[], help="repeat for several")
     k.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+    i = sub.add_parser(
+        "import", help="load files into a table of the data contract",
+        description="Exit codes: 0 every row loaded; 3 some rows were rejected (see `cxhub rejects`); "
+                    "4 a file was refused and loaded nothing; 2 a usage error.",
+    )
+    i.add_argument("table", choices=[t.name for t in contract.TABLES])
+    i.add_argument("files", nargs="+", metavar="FILE")
+    i.add_argument("--db", help=db_help)
+    i.add_argument("--dry-run", action="store_true", help="validate and report; change nothing")
+
+    r = sub.add_parser("rejects", help="list or export rejected rows")
+    r.add_argument("--db", help=db_help)
+    r.add_argument("--table", choices=[t.name for t in contract.TABLES])
+    r.add_argument("--out", help="write them to this CSV file")
 
     s = sub.add_parser("serve", help="start the dashboard")
     s.add_argument("--db", help=db_help)
@@ -115,13 +130,14 @@ def _csv(doc: dict) -> str:
     return out.getvalue()
 
 
+EXIT_REJECTED = 3
+EXIT_REFUSED = 4
+
+
 def cmd_demo(args) -> int:
     path = db.resolve_db_path(args.db)
-    con = db.connect(path)
-    try:
+    with db.writing(path) as con:
         counts = demo.build_demo(con, args.customers, args.months, args.seed, args.end_month)
-    finally:
-        con.close()
     size = path.stat().st_size / 1e6
     print(f"Demo company built in {path} ({size:,.1f} MB) in {counts.pop('seconds')} s:")
     for table, n in counts.items():
@@ -151,6 +167,55 @@ def cmd_kpis(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    path = db.resolve_db_path(args.db)
+    results = []
+    for name in args.files:
+        if args.dry_run:
+            if not path.exists():
+                raise CliError(f"no database at {path}")
+            con = db.connect(path, read_only=True)
+            try:
+                results.append(ingest.load_file(con, args.table, name, dry_run=True))
+            finally:
+                con.close()
+        else:
+            # Each file is its own transaction on a copy that replaces the
+            # database when it is done: a running dashboard is never blocked.
+            with db.writing(path) as con:
+                results.append(ingest.load_file(con, args.table, name))
+        print(results[-1].summary(), flush=True)
+        if args.dry_run:
+            for _, _, _, line, column, rule, value, _ in results[-1].rejected_sample[:10]:
+                print(f"  line {line}: {column or '(row)'}: {rule}" + (f" (value {value!r})" if value else ""))
+    if any(r.outcome == "refused" for r in results):
+        return EXIT_REFUSED
+    if any(r.rows_rejected for r in results):
+        if not args.dry_run:
+            print("See the rejected rows with: cxhub rejects --table " + args.table, file=sys.stderr)
+        return EXIT_REJECTED
+    return 0
+
+
+def cmd_rejects(args) -> int:
+    path = db.resolve_db_path(args.db)
+    if not path.exists():
+        raise CliError(f"no database at {path}")
+    con = db.connect(path, read_only=True)
+    try:
+        frame = ingest.rejects(con, args.table)
+    finally:
+        con.close()
+    if args.out:
+        frame.to_csv(args.out, index=False)
+        print(f"{len(frame):,} rejected row(s) written to {args.out}")
+    elif frame.empty:
+        print("No rejected rows.")
+    else:
+        print(frame.drop(columns=["original"]).to_string(index=False, max_colwidth=60))
+    return 0
+
+
 def cmd_serve(args) -> int:
     env = dict(os.environ)
     env[db.ENV_VAR] = str(db.resolve_db_path(args.db).resolve())
@@ -166,7 +231,8 @@ class CliError(Exception):
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    handlers = {"demo": cmd_demo, "kpis": cmd_kpis, "serve": cmd_serve}
+    handlers = {"demo": cmd_demo, "kpis": cmd_kpis, "import": cmd_import, "rejects": cmd_rejects,
+                "serve": cmd_serve}
     try:
         return handlers[args.command](args)
     except (CliError, UnknownValue, db.DatabaseError, demo.DemoRefused, ValueError) as exc:

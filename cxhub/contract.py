@@ -31,7 +31,9 @@ class Column:
             parts.append(f">= {_num(self.minimum)}")
         if self.pattern:
             parts.append("lower-case slug")
-        if self.references:
+        if self.references == KPI_REF:
+            parts.append("an id from the KPI catalog")
+        elif self.references:
             parts.append(f"must exist in {self.references.split('.')[0]}")
         if self.default is not None:
             parts.append(f"default {self.default}")
@@ -61,6 +63,7 @@ def _num(x: float) -> str:
 
 
 TOUCHPOINT_REF = "touchpoints.touchpoint_id"
+KPI_REF = "kpis.id"  # the KPI catalog (cxhub/kpis/catalog.py)
 
 TABLES: tuple[Table, ...] = (
     Table(
@@ -143,7 +146,7 @@ TABLES: tuple[Table, ...] = (
         "kpi_targets", "dimension", ("kpi_id", "touchpoint_id"),
         "Targets per KPI, company-wide or per touchpoint.",
         (
-            Column("kpi_id", "text", True, "A KPI id from the KPI catalog."),
+            Column("kpi_id", "text", True, "A KPI id from the KPI catalog.", references=KPI_REF),
             Column("touchpoint_id", "text", False, "Empty = the company-wide target.", references=TOUCHPOINT_REF),
             Column("target", "number", True, "The target value, in the KPI's unit."),
             Column("amber_band", "number", False,

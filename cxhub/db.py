@@ -7,7 +7,11 @@ busy"). Every result is read to the end before the next query runs.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
+import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -145,6 +149,20 @@ def data_version(con: duckdb.DuckDBPyConnection) -> str:
     return f"{count}:{last}"
 
 
+# How often each event table is expected to be loaded, in days: green while
+# its data is at most this old, amber up to three times that, red beyond.
+EXPECTED_CADENCE_DAYS = {"interactions": 1, "surveys": 1, "orders": 1, "system_health": 1}
+
+
+def freshness_status(table: str, data_to, today) -> str:
+    """green / amber / red for a table's latest event date against its cadence."""
+    if data_to is None or pd.isna(data_to):
+        return "red"
+    lag = (today - pd.Timestamp(data_to).date()).days
+    cadence = EXPECTED_CADENCE_DAYS.get(table, 1)
+    return "green" if lag <= cadence + 1 else "amber" if lag <= 3 * cadence + 1 else "red"
+
+
 def freshness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per event table: latest event date, row count and last load time."""
     parts = [
@@ -162,3 +180,97 @@ def freshness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ORDER BY e.table_name
     """
     return query_df(con, sql)
+
+
+# ---------------------------------------------------------------- writing
+
+def _lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def _temp_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.writing")
+
+
+def _remove_stale_copies(path: Path) -> None:
+    """Copies left by a writer that was killed (its pid is gone)."""
+    for stale in path.parent.glob(f".{path.name}.*.writing*"):
+        pid = stale.name[len(path.name) + 2:].split(".")[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            stale.unlink(missing_ok=True)
+
+
+@contextmanager
+def writing(path: str | os.PathLike, wait_seconds: float = 600):
+    """A writable connection to a copy of the database that replaces the
+    original atomically when the block succeeds. Readers (the dashboard) keep
+    their snapshot until they next look; a failure or a kill mid-write leaves
+    the original exactly as it was. Writers queue on a lock file."""
+    path = Path(path).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(_lock_path(path), "a+") as lock:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise DatabaseError(f"{path} is being written by another import; gave up after {wait_seconds:.0f} s")
+                time.sleep(0.2)
+        try:
+            _remove_stale_copies(path)
+            tmp = _temp_path(path)
+            if path.exists():
+                shutil.copyfile(path, tmp)
+                wal = path.with_name(path.name + ".wal")
+                if wal.exists():
+                    shutil.copyfile(wal, tmp.with_name(tmp.name + ".wal"))
+            con = connect(tmp)
+            try:
+                yield con
+                con.execute("CHECKPOINT")
+            except BaseException:
+                con.close()
+                tmp.unlink(missing_ok=True)
+                tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+                raise
+            con.close()
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+            path.with_name(path.name + ".wal").unlink(missing_ok=True)
+            dir_fd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def open_snapshot(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the database file as it is now. It opens a
+    hard link named after the file's inode, so a file replaced later by
+    `writing` is opened afresh (DuckDB caches open files by path) while
+    queries still running on the old snapshot finish undisturbed."""
+    path = Path(path).resolve()
+    inode = path.stat().st_ino
+    for old in path.parent.glob(f".{path.name}.*.snapshot"):
+        if old.name != f".{path.name}.{inode}.snapshot":
+            old.unlink(missing_ok=True)  # open connections keep their inode alive
+    alias = path.with_name(f".{path.name}.{inode}.snapshot")
+    if not alias.exists():
+        try:
+            os.link(path, alias)
+        except FileExistsError:
+            pass
+    con = connect(alias, read_only=True)
+    con.execute("SET enable_external_access = false")  # no file reads through SQL in the app
+    return con
+
+
+def file_version(path: str | os.PathLike) -> tuple[int, int]:
+    """Changes whenever `writing` replaces the file."""
+    st = Path(path).stat()
+    return st.st_ino, st.st_mtime_ns

@@ -142,7 +142,9 @@ def build_demo(
     release_start = release_month.replace(day=story.release_day)
     bad_until = add_months(release_month, story.bad_months)  # first month after the bad ones
 
-    imported = query_rows(con, "SELECT count(*) FROM import_log WHERE source <> 'demo'")[0][0]
+    imported = query_rows(
+        con, "SELECT count(*) FROM import_log WHERE source <> 'demo' AND outcome IN ('loaded', 'partial')"
+    )[0][0]
     if imported:
         raise DemoRefused(
             "This database holds imported data; the demo would overwrite it. "

@@ -1,25 +1,101 @@
-"""Data & freshness: what is loaded, how fresh it is, and the data contract."""
+"""Data & freshness: load files, see what is loaded and how fresh it is,
+what was rejected and why, and the data contract."""
+
+import tempfile
+from datetime import date
+from pathlib import Path
 
 import streamlit as st
 
+from cxhub import db, ingest
 from cxhub.contract import TABLES
 from cxhub.ui import session
 from cxhub.ui.kpi_tile import ago
+
+STATUS_ICON = {"green": "🟢", "amber": "🟠", "red": "🔴"}
 
 
 def render() -> None:
     version = session.data_version()
     st.title("Data & freshness")
-    fresh = session.freshness(version)
+    _freshness(version)
+    _upload()
+    _history_and_rejects()
+    _contract()
+
+
+def _freshness(version: str) -> None:
     st.subheader("What is loaded")
-    st.dataframe(
-        fresh.assign(loaded=[ago(t) for t in fresh["loaded_at"]]),
-        hide_index=True,
-        column_config={"table_name": "Table", "data_to": st.column_config.DateColumn("Data to"),
-                       "row_count": st.column_config.NumberColumn("Rows", format="%d"),
-                       "loaded_at": st.column_config.DatetimeColumn("Last load (UTC)"), "loaded": "Loaded",
-                       "demo": st.column_config.CheckboxColumn("Demo")},
+    fresh = session.freshness(version)
+    today = date.today()
+    fresh = fresh.assign(
+        status=[STATUS_ICON[db.freshness_status(t, d, today)] for t, d in zip(fresh.table_name, fresh.data_to)],
+        loaded=[ago(t) for t in fresh["loaded_at"]],
     )
+    st.dataframe(
+        fresh[["status", "table_name", "data_to", "row_count", "loaded_at", "loaded", "demo"]], hide_index=True,
+        column_config={
+            "status": st.column_config.TextColumn("Fresh", help="Green: data to yesterday or today. Amber: up to "
+                                                  "4 days behind. Red: older (tables are expected daily)."),
+            "table_name": "Table", "data_to": st.column_config.DateColumn("Data to"),
+            "row_count": st.column_config.NumberColumn("Rows", format="%d"),
+            "loaded_at": st.column_config.DatetimeColumn("Last load (UTC)"), "loaded": "Loaded",
+            "demo": st.column_config.CheckboxColumn("Demo"),
+        },
+    )
+
+
+def _upload() -> None:
+    st.subheader("Load a file")
+    st.caption("CSV (any common delimiter, optionally gzipped), Parquet or JSON lines. The file is checked "
+               "against the contract below first; nothing is written until you confirm.")
+    left, right = st.columns([1, 2])
+    with left:
+        table = st.selectbox("Table", [t.name for t in TABLES], key="data_table")
+    with right:
+        upload = st.file_uploader("File", key="data_file",
+                                  type=["csv", "tsv", "txt", "gz", "parquet", "pq", "jsonl", "ndjson", "json"])
+    if upload is None:
+        return
+    folder = Path(tempfile.gettempdir()) / "cxhub-uploads"
+    folder.mkdir(exist_ok=True)
+    path = folder / Path(upload.name).name
+    path.write_bytes(upload.getvalue())
+    try:
+        st.dataframe(ingest.preview(path), hide_index=True)
+    except Exception as exc:  # the dry run below explains it in full
+        st.warning(f"Cannot preview {upload.name}: {str(exc).splitlines()[0]}")
+    check = session.dry_run(table, str(path), upload.name)
+    st.text(check.summary())  # file names and values are user data: shown as text
+    if check.outcome == "refused":
+        st.error("This file would load nothing. Fix it and upload it again.")
+        return
+    label = f"Load {check.rows_loaded:,} rows into {table}"
+    if st.button(label, type="primary", key="data_confirm"):
+        result = session.load(table, str(path), upload.name)
+        path.unlink(missing_ok=True)
+        st.session_state["data_last_result"] = result.summary()
+        st.rerun()
+    if "data_last_result" in st.session_state:
+        st.success("Loaded.")
+        st.text(st.session_state.pop("data_last_result"))
+
+
+def _history_and_rejects() -> None:
+    version = session.data_version()
+    st.subheader("Import history")
+    st.dataframe(session.import_history(version), hide_index=True)
+    st.subheader("Rejected rows")
+    rejected = session.rejected_rows(version)
+    if rejected.empty:
+        st.write("No rejected rows.")
+        return
+    st.dataframe(rejected, hide_index=True)
+    st.download_button("Download rejected rows (CSV)", rejected.to_csv(index=False), "rejected_rows.csv",
+                       "text/csv", key="data_rejects_csv")
+
+
+def _contract() -> None:
     st.subheader("The data contract")
     st.write("Files imported into CX Hub must follow this contract. Column names are exact and lower case; "
              "extra columns are ignored. Rows that break a rule are kept aside with the reason.")

@@ -124,3 +124,28 @@ def test_first_start_without_a_database_builds_the_demo(tmp_path, monkeypatch):
     assert db.query_rows(con, "SELECT count(*) > 0 FROM customers") == [(True,)]
     assert any("Demo data" in m.value for m in at.sidebar.markdown)
     assert len(at.metric) == 14
+
+
+def test_data_page_upload_dry_run_then_load(tiny_db_path, monkeypatch):
+    at = open_page(app(tiny_db_path, monkeypatch), "data")
+    at.selectbox(key="data_table").set_value("interactions").run()
+    csv = (b"interaction_id,customer_id,touchpoint_id,occurred_at,resolved\n"
+           b"n1,c1,web,2025-03-30T10:00:00Z,yes\nn2,c1,fax,2025-03-30T10:00:00Z,yes\n")
+    at.file_uploader(key="data_file").set_value(("new.csv", csv, "text/csv")).run()
+    assert not at.exception, at.exception
+    report = "\n".join(t.value for t in at.text)
+    assert "would load 1" in report and "rejected 1" in report and "unknown touchpoint_id" in report
+    con = db.connect(tiny_db_path)
+    assert db.query_rows(con, "SELECT count(*) FROM interactions WHERE interaction_id = 'n1'") == [(0,)]
+    con.close()
+
+    at.button(key="data_confirm").click().run()
+    assert not at.exception, at.exception
+    con = db.connect(tiny_db_path)
+    assert db.query_rows(con, "SELECT count(*) FROM interactions WHERE interaction_id = 'n1'") == [(1,)]
+    assert db.query_rows(con, "SELECT rule FROM rejected_rows") == [
+        ("reference: unknown touchpoint_id (load touchpoints first)",)]
+    con.close()
+    history = next(df.value for df in at.dataframe if "rows_rejected" in df.value.columns)
+    assert history.iloc[0]["source"] == "new.csv" and history.iloc[0]["outcome"] == "partial"
+    assert len(at.get("download_button")) == 1  # the rejected rows, as CSV

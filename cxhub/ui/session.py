@@ -9,24 +9,23 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cxhub import db, demo
+from cxhub import db, demo, ingest
 from cxhub.kpis import details, engine
 from cxhub.kpis.catalog import KPIS
 from cxhub.kpis.period import Filters, Period
 
 
-@st.cache_resource(show_spinner=False)
-def _open(path: str):
-    existed = Path(path).exists()
-    con = db.connect(path)
-    return con, existed
-
-
-@st.cache_resource(show_spinner=False)
-def _demo_once(path: str) -> bool:
-    con, _ = _open(path)
-    demo.build_demo(con)
-    return True
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _snapshot(path: str, version: tuple[int, int]):
+    """A read-only connection to one version of the file (see db.open_snapshot)."""
+    try:
+        return db.open_snapshot(path)
+    except db.DatabaseError as exc:
+        if "schema upgrade" not in str(exc):
+            raise
+        with db.writing(path):  # an older schema: upgrade a copy and swap it in
+            pass
+        return db.open_snapshot(path)
 
 
 def db_path() -> str:
@@ -34,14 +33,17 @@ def db_path() -> str:
 
 
 def connection():
-    """The process-wide connection; builds the demo company when the app
-    starts without a database file. Queries take their own cursor."""
+    """The read-only connection for this script run. Imports (CLI or Data
+    page) replace the file; the next run sees the new version, and caches
+    keyed on data_version() refresh. On a first start with no database the
+    demo company is built."""
     path = db_path()
-    con, existed = _open(path)
-    if not existed:
+    if not Path(path).exists():
         with st.spinner("First start: building the demo company…"):
-            _demo_once(path)
-    return con
+            with db.writing(path) as con:
+                if not Path(path).exists() and not db.query_rows(con, "SELECT count(*) FROM import_log")[0][0]:
+                    demo.build_demo(con)
+    return _snapshot(path, db.file_version(path))
 
 
 def data_version() -> str:
@@ -146,3 +148,30 @@ def detractor_comments(version: str, search: str, start: date, end: date, tps=()
 @st.cache_data(show_spinner=False, max_entries=128)
 def channel_switching(version: str, start: date, end: date, tps=(), segs=(), regs=()):
     return details.channel_switching(connection(), Period(start, end), _filters(tps, segs, regs))
+
+
+# ---- loading ---------------------------------------------------------------
+
+def dry_run(table: str, path: str, name: str):
+    """Validate a file against the contract; nothing is written."""
+    con = db.connect(db_path(), read_only=True)
+    try:
+        return ingest.load_file(con, table, path, dry_run=True, source_name=name)
+    finally:
+        con.close()
+
+
+def load(table: str, path: str, name: str):
+    """Load a file the same way `cxhub import` does (a copy replaced atomically)."""
+    with db.writing(db_path()) as con:
+        return ingest.load_file(con, table, path, source_name=name)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def import_history(version: str) -> pd.DataFrame:
+    return ingest.history(connection())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def rejected_rows(version: str) -> pd.DataFrame:
+    return ingest.rejects(connection())

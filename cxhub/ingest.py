@@ -1,0 +1,407 @@
+"""Imports that follow the data contract.
+
+DuckDB's own readers parse the file (CSV with any common delimiter, quotes,
+BOM, gzip; Parquet; JSON lines). Every value is then checked against the
+rules declared in cxhub/contract.py, in SQL. A row that breaks a rule is
+kept in rejected_rows with its line, column, rule and original values; the
+good rows are upserted by key. Everything a file changes happens in one
+transaction, on a copy of the database that replaces the original only when
+the load has finished (see db.writing), so a failed or killed import leaves
+the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gzip
+import hashlib
+import zlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from cxhub import contract
+from cxhub.db import utc_now
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+TYPE_SQL = {
+    "text": "VARCHAR", "date": "DATE", "timestamp": "TIMESTAMP", "boolean": "BOOLEAN",
+    "integer": "BIGINT", "number": "DOUBLE", "decimal": "DECIMAL(18,2)",
+}
+TYPE_WORDS = {
+    "text": "text", "date": "a date (YYYY-MM-DD)", "timestamp": "an ISO 8601 timestamp",
+    "boolean": "true/false, 1/0 or yes/no", "integer": "a whole number", "number": "a number",
+    "decimal": "a decimal number",
+}
+
+
+class ImportRefused(Exception):
+    """The file cannot be imported at all; nothing was loaded."""
+
+
+@dataclass
+class ImportResult:
+    table: str
+    source: str
+    checksum: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_replaced: int = 0
+    rows_rejected: int = 0
+    outcome: str = "loaded"  # loaded | partial | refused | dry-run
+    message: str = ""
+    extra_columns: list[str] = field(default_factory=list)
+    top_reasons: list[tuple[str, str, int]] = field(default_factory=list)  # (column, rule, rows)
+    import_id: int | None = None
+    # (import_id, table, source, line, column, rule, value, original) of the first rejected rows
+    rejected_sample: list[tuple] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """What the CLI and the Data page say about one file."""
+        if self.outcome == "refused":
+            return f"{self.source}: REFUSED, nothing loaded. {self.message}"
+        verb = "would load" if self.outcome == "dry-run" else "loaded"
+        new = self.rows_loaded - self.rows_replaced
+        lines = [f"{self.source} -> {self.table}: read {self.rows_read:,}, {verb} {self.rows_loaded:,} "
+                 f"({new:,} new, {self.rows_replaced:,} replaced), rejected {self.rows_rejected:,}"]
+        for column, rule, n in self.top_reasons:
+            lines.append(f"  {n:,} row(s): {column or '(row)'}: {rule}")
+        if self.extra_columns:
+            lines.append(f"  ignored extra columns: {', '.join(self.extra_columns)}")
+        return "\n".join(lines)
+
+
+def file_checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_gzip(path: Path, source: str) -> None:
+    """A truncated gzip file decompresses to a plausible prefix: refuse it
+    rather than load part of an export."""
+    try:
+        with gzip.open(path, "rb") as f:
+            while f.read(1 << 22):
+                pass
+    except (EOFError, OSError, zlib.error) as exc:
+        raise ImportRefused(f"{source}: the gzip file is truncated or corrupt ({exc}); nothing was loaded") from None
+
+
+def _kind(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    if name.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    if name.endswith(JSON_SUFFIXES):
+        return "json"
+    if name.endswith(CSV_SUFFIXES):
+        return "csv"
+    raise ImportRefused(
+        f"{path}: unknown file type; expected .csv/.tsv/.txt, .parquet or .jsonl/.ndjson (optionally .gz)"
+    )
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _reader(path: Path, kind: str) -> str:
+    p = _quote(str(path))
+    if kind == "parquet":
+        return f"read_parquet({p})"
+    if kind == "json":
+        return f"read_json({p}, format = 'newline_delimited')"
+    # Every CSV value is read as text: type errors become rejected rows, not a
+    # failed file. Malformed lines go to DuckDB's reject tables.
+    return (f"read_csv({p}, all_varchar = true, header = true, store_rejects = true, "
+            f"rejects_table = 'cx_reject_errors', rejects_scan = 'cx_reject_scans')")
+
+
+def _typed(column: contract.Column, raw: str) -> str:
+    """The SQL value of a raw text column, NULL when it does not parse."""
+    if column.type == "boolean":
+        return (f"CASE lower({raw}) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true "
+                f"WHEN 'false' THEN false WHEN '0' THEN false WHEN 'no' THEN false END")
+    if column.type == "timestamp":
+        # Offsets and Z are honoured; the session time zone is UTC, so a
+        # timestamp without offset is taken as UTC.
+        return f"(TRY_CAST({raw} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+    if column.type == "date":
+        return f"TRY_CAST({raw} AS DATE)"
+    if column.type == "text":
+        return raw
+    if column.type == "integer":
+        # TRY_CAST would round 4.5 to 5: a whole number must look like one.
+        return f"CASE WHEN regexp_full_match({raw}, '[+-]?[0-9]+(\\.0*)?') THEN TRY_CAST(TRY_CAST({raw} AS DOUBLE) AS BIGINT) END"
+    return f"TRY_CAST({raw} AS {TYPE_SQL[column.type]})"
+
+
+def _checks(table: contract.Table, known_kpis: list[str]) -> list[tuple[str, str, str]]:
+    """(column, rule words, SQL condition true when the row breaks the rule)."""
+    out = []
+    for c in table.columns:
+        raw, val = f"r_{c.name}", f"v_{c.name}"
+        if c.required:
+            out.append((c.name, "required: the value is empty", f"{raw} IS NULL"))
+        if c.type != "text":
+            out.append((c.name, f"type: expected {TYPE_WORDS[c.type]}", f"{raw} IS NOT NULL AND {val} IS NULL"))
+        if c.minimum is not None and c.maximum is not None:
+            out.append((c.name, f"range: must be between {c.rule().split('; ')[1]}",
+                        f"{val} < {c.minimum} OR {val} > {c.maximum}"))
+        elif c.minimum is not None:
+            out.append((c.name, f"range: must be >= {c.minimum:g}", f"{val} < {c.minimum}"))
+        if c.allowed:
+            values = ", ".join(_quote(v) for v in c.allowed)
+            out.append((c.name, f"allowed: must be one of {', '.join(c.allowed)}", f"{val} NOT IN ({values})"))
+        if c.pattern:
+            out.append((c.name, "format: a lower-case slug (a-z, 0-9, _)",
+                        f"NOT regexp_full_match({val}, {_quote(c.pattern)})"))
+        if c.references == contract.TOUCHPOINT_REF:
+            known = "SELECT touchpoint_id FROM touchpoints"
+            if table.name == "touchpoints":
+                known += " UNION SELECT v_touchpoint_id FROM cx_typed"
+            out.append((c.name, "reference: unknown touchpoint_id (load touchpoints first)",
+                        f"{val} IS NOT NULL AND {val} NOT IN ({known})"))
+        if c.references == contract.KPI_REF:
+            values = ", ".join(_quote(k) for k in known_kpis)
+            out.append((c.name, "reference: unknown kpi_id (see the glossary)", f"{val} NOT IN ({values})"))
+    if table.at_least_one_of:
+        cond = " AND ".join(f"r_{c} IS NULL" for c in table.at_least_one_of)
+        out.append(("", f"row: at least one of {', '.join(table.at_least_one_of)} is required", cond))
+    return out
+
+
+def load_file(con: duckdb.DuckDBPyConnection, table_name: str, path: str | Path, dry_run: bool = False,
+              source_name: str | None = None) -> ImportResult:
+    """Validate one file against the contract and upsert its good rows into
+    `table_name`, in one transaction. Returns what happened; raises nothing
+    for bad data (a refused file is outcome 'refused' and changes nothing but
+    the import log). `con` must be writable unless dry_run."""
+    table = contract.table(table_name)
+    path = Path(path)
+    source = source_name or str(path)
+    result = ImportResult(table.name, source)
+    started = utc_now()
+    cur = con.cursor()
+    try:
+        if not path.is_file():
+            raise ImportRefused(f"{source}: no such file")
+        if path.stat().st_size == 0:
+            raise ImportRefused(f"{source}: the file is empty (expected a header line with the column names)")
+        result.checksum = file_checksum(path)
+        if path.name.lower().endswith(".gz"):
+            _check_gzip(path, source)
+        cur.execute("SET TimeZone = 'UTC'")
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            _validate_and_load(cur, table, path, source, result, dry_run)
+            if dry_run:
+                cur.execute("ROLLBACK")
+                result.outcome = "dry-run"
+                return result
+            result.outcome = "loaded" if result.rows_rejected == 0 else "partial"
+            _log(cur, result, started)
+            cur.execute("COMMIT")
+        except Exception:
+            cur.execute("ROLLBACK")
+            raise
+    except (ImportRefused, duckdb.Error) as exc:
+        result.outcome = "refused"
+        result.message = str(exc) if isinstance(exc, ImportRefused) else _explain(source, exc)
+        result.rows_loaded = result.rows_replaced = result.rows_rejected = 0
+        if not dry_run:
+            _log(cur, result, started)
+    finally:
+        cur.close()
+    return result
+
+
+def _explain(source: str, exc: duckdb.Error) -> str:
+    text = str(exc).split("\n")[0]
+    return f"{source}: the file cannot be read ({text})"
+
+
+def _log(cur, result: ImportResult, started) -> None:
+    row = cur.execute(
+        "INSERT INTO import_log (table_name, source, checksum, rows_read, rows_loaded, rows_replaced, "
+        "rows_rejected, started_at, finished_at, outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "RETURNING import_id",
+        [result.table, result.source, result.checksum, result.rows_read, result.rows_loaded, result.rows_replaced,
+         result.rows_rejected, started, utc_now(), result.outcome, result.message or None],
+    ).fetchall()
+    result.import_id = row[0][0]
+    cur.execute("UPDATE rejected_rows SET import_id = ? WHERE import_id = -1", [result.import_id])
+
+
+def _validate_and_load(cur, table: contract.Table, path: Path, source: str, result: ImportResult,
+                       dry_run: bool) -> None:
+    kind = _kind(path)
+    for t in ("cx_stage", "cx_typed", "cx_violations", "cx_reject_errors", "cx_reject_scans"):
+        cur.execute(f"DROP TABLE IF EXISTS {t}")
+    cur.execute(f"CREATE TEMP TABLE cx_stage AS SELECT row_number() OVER () AS _ord, * FROM {_reader(path, kind)}")
+    file_columns = [r[0] for r in cur.execute("DESCRIBE cx_stage").fetchall() if r[0] != "_ord"]
+    # Header names are matched exactly after trimming spaces and a BOM.
+    by_name = {c.strip().lstrip("\ufeff"): c for c in file_columns}
+    if len(file_columns) == 1 and len(table.columns) > 1 and table.required_columns[0] not in by_name:
+        raise ImportRefused(
+            f"{source}: found a single column {file_columns[0]!r}; expected columns "
+            f"{', '.join(table.required_columns)} separated by a comma, semicolon, tab or pipe"
+        )
+    missing = [c for c in table.required_columns if c not in by_name]
+    if missing:
+        raise ImportRefused(
+            f"{source}: missing required column {', '.join(missing)} (line 1, the header). Table "
+            f"{table.name} needs: {', '.join(table.required_columns)}; the file has: {', '.join(by_name)}"
+        )
+    known = {c.name for c in table.columns}
+    result.extra_columns = [c for c in by_name if c not in known]
+
+    selects = ["_ord"]
+    for c in table.columns:
+        raw = f"NULLIF(trim(CAST({_ident(by_name[c.name])} AS VARCHAR)), '')" if c.name in by_name else "NULL::VARCHAR"
+        selects.append(f"{raw} AS r_{c.name}")
+    cur.execute(f"CREATE TEMP TABLE cx_rawcols AS SELECT {', '.join(selects)} FROM cx_stage")
+    typed = ["*"] + [f"{_typed(c, f'r_{c.name}')} AS v_{c.name}" for c in table.columns]
+    cur.execute(f"CREATE TEMP TABLE cx_typed AS SELECT {', '.join(typed)} FROM cx_rawcols")
+    cur.execute("DROP TABLE cx_rawcols")
+    cur.execute("DROP TABLE cx_stage")
+
+    from cxhub.kpis.catalog import KPIS  # the KPI ids are data; kpi_targets must name one
+
+    checks = _checks(table, list(KPIS))
+    parts = [f"SELECT _ord, {_quote(col)} AS column_name, {_quote(rule)} AS rule, "
+             f"{f'r_{col}' if col else 'NULL'} AS value FROM cx_typed WHERE {cond}"
+             for col, rule, cond in checks]
+    key = ", ".join(f"v_{k}" for k in table.key)
+    key_text = "concat_ws(', ', " + ", ".join(f"r_{k}" for k in table.key) + ")"
+    parts.append(
+        f"SELECT _ord, {_quote(', '.join(table.key))}, 'duplicate key: the same key appears earlier in the file', "
+        f"key_text FROM (SELECT _ord, {key_text} AS key_text, "
+        f"row_number() OVER (PARTITION BY {key} ORDER BY _ord) AS nth FROM cx_typed) WHERE nth > 1"
+    )
+    cur.execute("CREATE TEMP TABLE cx_violations AS " + " UNION ALL ".join(parts))
+
+    parsed = cur.execute("SELECT count(*) FROM cx_typed").fetchall()[0][0]
+    malformed = _malformed_lines(cur, kind)
+    result.rows_read = parsed + len(malformed)
+    bad_ords = cur.execute("SELECT count(DISTINCT _ord) FROM cx_violations").fetchall()[0][0]
+    result.rows_rejected = bad_ords + len(malformed)
+    result.rows_loaded = parsed - bad_ords
+
+    reasons = cur.execute(
+        "SELECT column_name, rule, count(DISTINCT _ord) AS n FROM cx_violations GROUP BY ALL ORDER BY n DESC LIMIT 5"
+    ).fetchall()
+    kinds: dict[str, int] = {}
+    for _, _, err, _ in malformed:
+        kinds[err.split(":")[0]] = kinds.get(err.split(":")[0], 0) + 1
+    reasons += [("", f"malformed line: {kind}", n) for kind, n in kinds.items()]
+    result.top_reasons = [(c, r, n) for c, r, n in sorted(reasons, key=lambda x: -x[2])[:5]]
+
+    # Rejected rows, with the line they came from and all their original values.
+    skipped = sorted(line for line, _, _, _ in malformed)
+    raw_cols = ", ".join(f"{_quote(c.name)}: r_{c.name}" for c in table.columns)
+    bad = cur.execute(
+        f"SELECT v._ord, v.column_name, v.rule, v.value, to_json({{{raw_cols}}})::VARCHAR "
+        f"FROM cx_violations v JOIN cx_typed t USING (_ord) ORDER BY v._ord"
+    ).fetchall()
+    rows = [(-1, table.name, source, _line_of(o, skipped), col, rule, value, original)
+            for o, col, rule, value, original in bad]
+    rows += [(-1, table.name, source, line, col, "malformed line: " + err, None, text)
+             for line, col, err, text in malformed]
+    result.rejected_sample = rows[:200]
+    if rows and not dry_run:
+        cur.executemany("INSERT INTO rejected_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    # Upsert the good rows: a row whose key exists replaces it.
+    columns = ", ".join(c.name for c in table.columns)
+    # A column's declared default fills its empty values (incidents: 0).
+    values = ", ".join(
+        f"coalesce(v_{c.name}, {c.default}) AS {c.name}" if c.default is not None else f"v_{c.name} AS {c.name}"
+        for c in table.columns
+    )
+    cur.execute(f"CREATE TEMP TABLE cx_good AS SELECT {values} FROM cx_typed "
+                f"WHERE _ord NOT IN (SELECT _ord FROM cx_violations)")
+    match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM g.{k}" for k in table.key)
+    existing = f"FROM {table.name} t WHERE EXISTS (SELECT 1 FROM cx_good g WHERE {match})"
+    if dry_run:
+        result.rows_replaced = cur.execute(f"SELECT count(*) {existing}").fetchall()[0][0]
+    else:
+        result.rows_replaced = cur.execute(f"DELETE {existing}").fetchall()[0][0]
+        cur.execute(f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM cx_good")
+    for t in ("cx_good", "cx_typed", "cx_violations"):
+        cur.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _malformed_lines(cur, kind: str) -> list[tuple[int, str, str, str]]:
+    """Lines DuckDB's CSV reader could not parse: (line, column, error, text)."""
+    if kind != "csv":
+        return []
+    # One entry per line, however many of its columns the reader complained about.
+    rows = cur.execute(
+        "SELECT line, string_agg(DISTINCT coalesce(column_name, ''), ', '), "
+        "first(error_type || ': ' || error_message ORDER BY column_idx), first(csv_line) "
+        "FROM cx_reject_errors GROUP BY line ORDER BY line"
+    ).fetchall()
+    return [(int(r[0]), r[1], r[2], r[3]) for r in rows]
+
+
+def _line_of(ordinal: int, skipped: list[int]) -> int:
+    """The file line of the ordinal-th parsed row: the header is line 1, and
+    malformed lines the reader skipped are counted back in."""
+    line = ordinal + 1
+    while True:
+        shifted = ordinal + 1 + bisect.bisect_right(skipped, line)
+        if shifted == line:
+            return line
+        line = shifted
+
+
+def preview(path: str | Path, rows: int = 10):
+    """The first rows of a file as its reader sees them (a small frame)."""
+    path = Path(path)
+    kind = _kind(path)
+    reader = _reader(path, kind).replace(", store_rejects = true, rejects_table = 'cx_reject_errors', "
+                                         "rejects_scan = 'cx_reject_scans'", ", ignore_errors = true")
+    with duckdb.connect() as con:
+        return con.execute(f"SELECT * FROM {reader} LIMIT {int(rows)}").df()
+
+
+def history(con: duckdb.DuckDBPyConnection, limit: int = 200):
+    """The import log, newest first."""
+    from cxhub.db import query_df
+
+    return query_df(con, f"""
+        SELECT import_id, table_name, source, outcome, rows_read, rows_loaded, rows_replaced, rows_rejected,
+               started_at, finished_at, message
+        FROM import_log ORDER BY import_id DESC LIMIT {int(limit)}
+    """)
+
+
+def rejects(con: duckdb.DuckDBPyConnection, table_name: str | None = None):
+    """Rejected rows, newest import first, as a frame."""
+    from cxhub.db import query_df
+
+    where, params = "", []
+    if table_name:
+        contract.table(table_name)
+        where, params = "WHERE r.table_name = ?", [table_name]
+    return query_df(con, f"""
+        SELECT r.import_id, l.finished_at AS imported_at, r.table_name, r.source, r.line, r.column_name, r.rule,
+               r.value, r.original
+        FROM rejected_rows r LEFT JOIN import_log l USING (import_id)
+        {where}
+        ORDER BY r.import_id DESC, r.line
+    """, params)
