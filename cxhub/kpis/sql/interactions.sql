@@ -1,13 +1,7 @@
 -- fcr, scv_coverage, digital_share per (pid, slice).
 -- fcr's search for a repeat contact looks at every interaction in the
 -- database, whatever the filters and the period.
-WITH periods(pid, p_start, p_end, prev_start, prev_end) AS ({periods}),
--- Each period as its days: rows meet their periods by an equi-join on the
--- date, which is far cheaper than a range join on millions of rows.
-period_days AS (
-    SELECT pid, CAST(unnest(generate_series(p_start, p_end, INTERVAL 1 DAY)) AS DATE) AS d FROM periods
-),
-filtered AS ({filtered}),
+WITH {prelude},
 in_period AS (
     SELECT p.pid, f.*
     FROM period_days p JOIN filtered f ON f.d = p.d

@@ -1,15 +1,6 @@
 -- retention_rate, churn_rate, repeat_purchase_rate, revenue_per_customer
 -- per (pid, slice). A(X) = customers with an order in X, after filters.
-WITH periods(pid, p_start, p_end, prev_start, prev_end) AS ({periods}),
--- Each period as its days: rows meet their periods by an equi-join on the
--- date, which is far cheaper than a range join on millions of rows.
-period_days AS (
-    SELECT pid, CAST(unnest(generate_series(p_start, p_end, INTERVAL 1 DAY)) AS DATE) AS d FROM periods
-),
-previous_days AS (
-    SELECT pid, CAST(unnest(generate_series(prev_start, prev_end, INTERVAL 1 DAY)) AS DATE) AS d FROM periods
-),
-filtered AS ({filtered}),
+WITH {prelude},
 in_period AS (
     SELECT p.pid, f.slice, f.customer_id, count(*) AS orders, sum(f.amount) AS amount
     FROM period_days p JOIN filtered f ON f.d = p.d

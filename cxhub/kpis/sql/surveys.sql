@@ -1,12 +1,6 @@
 -- nps, csat, ces, channel_consistency per (pid, slice), with sample sizes and
 -- the 95% margin of error of NPS and CSAT (normal approximation).
-WITH periods(pid, p_start, p_end, prev_start, prev_end) AS ({periods}),
--- Each period as its days: rows meet their periods by an equi-join on the
--- date, which is far cheaper than a range join on millions of rows.
-period_days AS (
-    SELECT pid, CAST(unnest(generate_series(p_start, p_end, INTERVAL 1 DAY)) AS DATE) AS d FROM periods
-),
-filtered AS ({filtered}),
+WITH {prelude},
 in_period AS (
     SELECT p.pid, f.*
     FROM period_days p JOIN filtered f ON f.d = p.d

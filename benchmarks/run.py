@@ -1,0 +1,247 @@
+"""CX Hub benchmark: one command, a table on screen, JSON on disk.
+
+    python benchmarks/run.py --customers 1000000
+    python benchmarks/run.py --customers 20000 --smoke     (CI: does it still run?)
+
+Measures, on a demo database of the given size (built once and reused):
+demo build time and size; import rates from CSV and Parquet; each KPI engine
+call the pages make (cold = first call on a fresh connection, warm = median
+of repeats); each page's full script run under AppTest, cold and warm, with
+the peak RSS of that process; and, in the same run, a pandas baseline (read
+the fact tables, group by: how a typical dashboard computes the Overview)
+and the DuckDB floor (the Overview's SQL run directly), with the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cxhub import db, demo, ingest  # noqa: E402
+from cxhub.kpis import engine  # noqa: E402
+from cxhub.kpis.engine import family_query  # noqa: E402
+from cxhub.kpis.period import Filters, Period, month_end, preset_period, trend_window  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+END_MONTH = date(2026, 10, 1)
+
+
+def timed(fn, repeats: int) -> tuple[float, float]:
+    """(first call, median of the following calls) in seconds."""
+    t0 = time.perf_counter()
+    fn()
+    cold = time.perf_counter() - t0
+    warm = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        warm.append(time.perf_counter() - t0)
+    return cold, statistics.median(warm) if warm else cold
+
+
+def build(customers: int) -> tuple[Path, float | None]:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"demo-{customers}.duckdb"
+    if path.exists():
+        return path, None
+    t0 = time.perf_counter()
+    with db.writing(path) as con:
+        demo.build_demo(con, customers=customers, end_month=END_MONTH)
+    return path, time.perf_counter() - t0
+
+
+def import_rates(path: Path, limit_rows: int) -> dict:
+    """Export interactions to CSV and Parquet, load each into a fresh database."""
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        src = db.connect(path, read_only=True)
+        n = min(limit_rows, db.query_rows(src, "SELECT count(*) FROM interactions")[0][0])
+        for fmt, name in (("csv", "interactions.csv"), ("parquet", "interactions.parquet")):
+            target = tmp / name
+            option = "(FORMAT csv, HEADER)" if fmt == "csv" else "(FORMAT parquet)"
+            with src.cursor() as cur:
+                cur.execute(f"COPY (SELECT * FROM interactions LIMIT {n}) TO '{target}' {option}")
+        with src.cursor() as cur:
+            cur.execute(f"COPY touchpoints TO '{tmp / 'tp.csv'}' (FORMAT csv, HEADER)")
+        src.close()
+        for fmt, name in (("csv", "interactions.csv"), ("parquet", "interactions.parquet")):
+            dest = tmp / f"load-{fmt}.duckdb"
+            with db.writing(dest) as con:
+                ingest.load_file(con, "touchpoints", tmp / "tp.csv")
+            t0 = time.perf_counter()
+            with db.writing(dest) as con:
+                result = ingest.load_file(con, "interactions", tmp / name)
+            seconds = time.perf_counter() - t0
+            assert result.rows_loaded == n, result.summary()
+            out[fmt] = {"rows": n, "seconds": round(seconds, 2), "rows_per_s": round(n / seconds)}
+    return out
+
+
+def engine_calls(path: Path, repeats: int) -> dict:
+    con = db.open_snapshot(path)
+    period = preset_period("last_full_month", month_end(END_MONTH) + (date(2000, 1, 2) - date(2000, 1, 1)))
+    window = trend_window(period, "month")
+    two_years = Period(window.start.replace(year=window.start.year - 1), window.end)
+    calls = {
+        "scorecard": lambda: engine.scorecard(con, period),
+        "trend csat 12m": lambda: engine.kpi_trend(con, "csat", window, "month"),
+        "trend retention 12m": lambda: engine.kpi_trend(con, "retention_rate", window, "month"),
+        "trend fcr 12m": lambda: engine.kpi_trend(con, "fcr", window, "month"),
+        "by_touchpoint all KPIs": lambda: engine.by_touchpoint(con, None, period),
+        "cohort retention 24x24": lambda: engine.cohort_retention(con, two_years),
+        "scorecard mobile_app": lambda: engine.scorecard(con, period, Filters(touchpoints=("mobile_app",))),
+    }
+    out = {}
+    for name, fn in calls.items():
+        cold, warm = timed(fn, repeats)
+        out[name] = {"cold": round(cold, 3), "warm": round(warm, 3)}
+    return out
+
+
+def floor_and_baseline(path: Path, repeats: int) -> dict:
+    """The Overview's numbers three ways: the engine, its raw SQL (floor),
+    and pandas on whole fact tables (baseline)."""
+    import pandas as pd
+
+    con = db.open_snapshot(path)
+    period = Period(END_MONTH, month_end(END_MONTH))
+    periods = [period, period.previous()]
+    queries = [family_query(f, periods, Filters()) for f in ("orders", "surveys", "interactions", "health")]
+
+    def floor():
+        for sql, params in queries:
+            with con.cursor() as cur:
+                cur.execute(sql, params).fetchall()
+
+    def cxhub():
+        engine.scorecard(con, period)
+
+    def baseline():
+        # What a typical dashboard does: pull the facts, then group in pandas.
+        with con.cursor() as cur:
+            orders = cur.execute("SELECT customer_id, ordered_at, amount FROM orders").df()
+            surveys = cur.execute("SELECT touchpoint_id, responded_at, nps, csat, ces FROM surveys").df()
+            inter = cur.execute("SELECT i.customer_id, i.occurred_at, i.resolved, t.kind FROM interactions i "
+                                "JOIN touchpoints t USING (touchpoint_id)").df()
+            health = cur.execute("SELECT * FROM system_health").df()
+        start, end = pd.Timestamp(period.start), pd.Timestamp(period.end) + pd.Timedelta(days=1)
+        pstart = pd.Timestamp(period.previous().start)
+        cur_o = orders[(orders.ordered_at >= start) & (orders.ordered_at < end)]
+        prev_o = orders[(orders.ordered_at >= pstart) & (orders.ordered_at < start)]
+        per_c = cur_o.groupby("customer_id").agg(n=("amount", "size"), amt=("amount", "sum"))
+        retained = len(set(prev_o.customer_id) & set(cur_o.customer_id)) / max(1, prev_o.customer_id.nunique())
+        _ = (retained, (per_c.n >= 2).mean(), per_c.amt.sum() / len(per_c))
+        s = surveys[(surveys.responded_at >= start) & (surveys.responded_at < end)]
+        _ = ((s.nps >= 9).sum() - (s.nps <= 6).sum()) / s.nps.notna().sum(), (s.csat >= 4).sum() / s.csat.notna().sum()
+        by_tp = s.dropna(subset=["csat"]).groupby("touchpoint_id").csat.agg(["size", lambda x: (x >= 4).mean()])
+        _ = by_tp
+        i = inter[(inter.occurred_at >= start) & (inter.occurred_at < end)]
+        _ = (i.kind == "digital").mean(), i.customer_id.notna().mean()
+        h = health[(health.day >= start) & (health.day < end)]
+        _ = h.availability_pct.mean(), h.incidents.sum()
+
+    out = {}
+    for name, fn in (("duckdb floor", floor), ("cxhub scorecard", cxhub), ("pandas baseline", baseline)):
+        cold, warm = timed(fn, repeats)
+        out[name] = {"cold": round(cold, 3), "warm": round(warm, 3)}
+    out["ratio baseline/cxhub"] = round(out["pandas baseline"]["warm"] / out["cxhub scorecard"]["warm"], 1)
+    out["ratio cxhub/floor"] = round(out["cxhub scorecard"]["warm"] / out["duckdb floor"]["warm"], 2)
+    return out
+
+
+PAGE_SCRIPT = r"""
+import json, os, resource, sys, time
+sys.path.insert(0, os.environ["CX_TESTS"])
+from streamlit.testing.v1 import AppTest
+from test_pages import open_page
+out = {}
+t0 = time.perf_counter(); at = AppTest.from_file(os.environ["CX_APP"], default_timeout=600).run()
+out["Overview"] = {"cold": time.perf_counter() - t0}
+t0 = time.perf_counter(); at.run(); out["Overview"]["warm"] = time.perf_counter() - t0
+assert not at.exception, at.exception
+for name, url in (("Touchpoint (mobile_app)", "mobile_app"), ("Channel comparison", "channels"), ("Data", "data")):
+    t0 = time.perf_counter(); open_page(at, url); cold = time.perf_counter() - t0
+    assert not at.exception, at.exception
+    t0 = time.perf_counter(); at.run(); out[name] = {"cold": cold, "warm": time.perf_counter() - t0}
+out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def pages(path: Path) -> dict:
+    """Each page's script run under AppTest, in a fresh process (cold caches)."""
+    env = dict(os.environ, CXHUB_DB=str(path), CX_TESTS=str(ROOT / "tests"), CX_APP=str(ROOT / "app.py"))
+    proc = subprocess.run([sys.executable, "-c", PAGE_SCRIPT], env=env, capture_output=True, text=True,
+                          timeout=1800)
+    if proc.returncode:
+        raise RuntimeError(proc.stderr[-3000:])
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {k: ({kk: round(vv, 3) for kk, vv in v.items()} if isinstance(v, dict) else round(v))
+            for k, v in result.items()}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--customers", type=int, default=1_000_000)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--import-rows", type=int, default=10_000_000, help="rows per import-rate file")
+    p.add_argument("--smoke", action="store_true", help="a quick run that only proves the harness works")
+    args = p.parse_args(argv)
+    repeats = 1 if args.smoke else args.repeats
+
+    report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                          "platform": platform.platform()}, "customers": args.customers}
+    path, build_s = build(args.customers)
+    con = db.connect(path, read_only=True)
+    counts = {t: db.query_rows(con, f"SELECT count(*) FROM {t}")[0][0] for t in ("interactions", "orders", "surveys")}
+    con.close()
+    report["demo"] = {"build_seconds": round(build_s, 1) if build_s else "reused",
+                      "size_mb": round(path.stat().st_size / 1e6, 1), **counts}
+    report["import"] = import_rates(path, args.import_rows)
+    report["engine"] = engine_calls(path, repeats)
+    report["overview_three_ways"] = floor_and_baseline(path, repeats)
+    report["pages"] = pages(path)
+    report["pages"]["ratio overview/floor"] = round(
+        report["pages"]["Overview"]["warm"] / report["overview_three_ways"]["duckdb floor"]["warm"], 2)
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"benchmark-{args.customers}.json"
+    out.write_text(json.dumps(report, indent=2))
+    print_table(report)
+    print(f"\nJSON: {out}")
+    return 0
+
+
+def print_table(r: dict) -> None:
+    print(f"CX Hub benchmark: {r['customers']:,} customers on {r['machine']['cpus']} CPUs, "
+          f"Python {r['machine']['python']}")
+    d = r["demo"]
+    print(f"demo build {d['build_seconds']} s, {d['size_mb']} MB; interactions {d['interactions']:,}, "
+          f"orders {d['orders']:,}, surveys {d['surveys']:,}")
+    for fmt, v in r["import"].items():
+        print(f"import {fmt:<8} {v['rows']:>12,} rows in {v['seconds']:>6} s = {v['rows_per_s']:>10,} rows/s")
+    print(f"{'measure':<32}{'cold s':>9}{'warm s':>9}")
+    for section in ("engine", "overview_three_ways", "pages"):
+        for name, v in r[section].items():
+            if isinstance(v, dict):
+                print(f"{name:<32}{v['cold']:>9.3f}{v['warm']:>9.3f}")
+            else:
+                print(f"{name:<32}{v:>9}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
