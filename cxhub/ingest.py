@@ -118,7 +118,8 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _reader(path: Path, kind: str) -> str:
+def _reader(path: Path, kind: str, sniff: bool = False) -> str:
+    """The DuckDB table function that reads the file (sniff: for its header only)."""
     p = _quote(str(path))
     if kind == "parquet":
         return f"read_parquet({p})"
@@ -126,6 +127,8 @@ def _reader(path: Path, kind: str) -> str:
         return f"read_json({p}, format = 'newline_delimited')"
     # Every CSV value is read as text: type errors become rejected rows, not a
     # failed file. Malformed lines go to DuckDB's reject tables.
+    if sniff:
+        return f"read_csv({p}, all_varchar = true, header = true, ignore_errors = true)"
     return (f"read_csv({p}, all_varchar = true, header = true, store_rejects = true, "
             f"rejects_table = 'cx_reject_errors', rejects_scan = 'cx_reject_scans')")
 
@@ -149,7 +152,7 @@ def _typed(column: contract.Column, raw: str) -> str:
     return f"TRY_CAST({raw} AS {TYPE_SQL[column.type]})"
 
 
-def _checks(table: contract.Table, known_kpis: list[str]) -> list[tuple[str, str, str]]:
+def _checks(table: contract.Table, known_kpis: list[str], touchpoints: list[str]) -> list[tuple[str, str, str]]:
     """(column, rule words, SQL condition true when the row breaks the rule)."""
     out = []
     for c in table.columns:
@@ -170,11 +173,10 @@ def _checks(table: contract.Table, known_kpis: list[str]) -> list[tuple[str, str
             out.append((c.name, "format: a lower-case slug (a-z, 0-9, _)",
                         f"NOT regexp_full_match({val}, {_quote(c.pattern)})"))
         if c.references == contract.TOUCHPOINT_REF:
-            known = "SELECT touchpoint_id FROM touchpoints"
-            if table.name == "touchpoints":
-                known += " UNION SELECT v_touchpoint_id FROM cx_typed"
+            # Touchpoints are few: the known ids go into the query as a list.
+            known = "[" + ", ".join(_quote(t) for t in touchpoints) + "]::VARCHAR[]"
             out.append((c.name, "reference: unknown touchpoint_id (load touchpoints first)",
-                        f"{val} IS NOT NULL AND {val} NOT IN ({known})"))
+                        f"{val} IS NOT NULL AND NOT list_contains({known}, {val})"))
         if c.references == contract.KPI_REF:
             values = ", ".join(_quote(k) for k in known_kpis)
             out.append((c.name, "reference: unknown kpi_id (see the glossary)", f"{val} NOT IN ({values})"))
@@ -249,10 +251,13 @@ def _log(cur, result: ImportResult, started) -> None:
 def _validate_and_load(cur, table: contract.Table, path: Path, source: str, result: ImportResult,
                        dry_run: bool) -> None:
     kind = _kind(path)
-    for t in ("cx_stage", "cx_typed", "cx_violations", "cx_reject_errors", "cx_reject_scans"):
+    for t in ("cx_typed", "cx_violations", "cx_dupes", "cx_reject_errors", "cx_reject_scans"):
         cur.execute(f"DROP TABLE IF EXISTS {t}")
-    cur.execute(f"CREATE TEMP TABLE cx_stage AS SELECT row_number() OVER () AS _ord, * FROM {_reader(path, kind)}")
-    file_columns = [r[0] for r in cur.execute("DESCRIBE cx_stage").fetchall() if r[0] != "_ord"]
+    cur.execute("DROP VIEW IF EXISTS cx_rows")
+    # The file's columns and types, without reading its rows.
+    described = cur.execute(f"DESCRIBE SELECT * FROM {_reader(path, kind, sniff=True)}").fetchall()
+    file_types = {r[0]: r[1] for r in described}
+    file_columns = list(file_types)
     # Header names are matched exactly after trimming spaces and a BOM.
     by_name = {c.strip().lstrip("\ufeff"): c for c in file_columns}
     if len(file_columns) == 1 and len(table.columns) > 1 and table.required_columns[0] not in by_name:
@@ -269,30 +274,57 @@ def _validate_and_load(cur, table: contract.Table, path: Path, source: str, resu
     known = {c.name for c in table.columns}
     result.extra_columns = [c for c in by_name if c not in known]
 
-    selects = ["_ord"]
+    # One pass over the file: each column as text (r_) and as its contract
+    # type (v_). A column a Parquet or JSON file already holds in the right
+    # type is kept as is; its text form is derived only where needed.
+    raw_cols, typed_cols, derived = [], [], []
     for c in table.columns:
-        raw = f"NULLIF(trim(CAST({_ident(by_name[c.name])} AS VARCHAR)), '')" if c.name in by_name else "NULL::VARCHAR"
-        selects.append(f"{raw} AS r_{c.name}")
-    cur.execute(f"CREATE TEMP TABLE cx_rawcols AS SELECT {', '.join(selects)} FROM cx_stage")
-    typed = ["*"] + [f"{_typed(c, f'r_{c.name}')} AS v_{c.name}" for c in table.columns]
-    cur.execute(f"CREATE TEMP TABLE cx_typed AS SELECT {', '.join(typed)} FROM cx_rawcols")
-    cur.execute("DROP TABLE cx_rawcols")
-    cur.execute("DROP TABLE cx_stage")
+        target = TYPE_SQL[c.type]
+        name = by_name.get(c.name)
+        if name is None:
+            raw_cols.append(f"NULL::VARCHAR AS r_{c.name}")
+            typed_cols.append(f"NULL::{target} AS v_{c.name}")
+        elif file_types[name] == target and c.type != "text":
+            typed_cols.append(f"{_ident(name)} AS v_{c.name}")
+            derived.append(f"CAST(v_{c.name} AS VARCHAR) AS r_{c.name}")
+        elif c.type == "text":  # text is its own typed value: store it once
+            typed_cols.append(f"NULLIF(trim(CAST({_ident(name)} AS VARCHAR)), '') AS v_{c.name}")
+            derived.append(f"v_{c.name} AS r_{c.name}")
+        else:
+            raw = f"NULLIF(trim(CAST({_ident(name)} AS VARCHAR)), '')"
+            raw_cols.append(f"{raw} AS r_{c.name}")
+            typed_cols.append(f"{_typed(c, raw)} AS v_{c.name}")
+    cur.execute(
+        f"CREATE TEMP TABLE cx_typed AS SELECT row_number() OVER () AS _ord, {', '.join(raw_cols + typed_cols)} "
+        f"FROM {_reader(path, kind)}"
+    )
+    cur.execute(f"CREATE TEMP VIEW cx_rows AS SELECT *{''.join(', ' + d for d in derived)} FROM cx_typed")
 
     from cxhub.kpis.catalog import KPIS  # the KPI ids are data; kpi_targets must name one
 
-    checks = _checks(table, list(KPIS))
-    parts = [f"SELECT _ord, {_quote(col)} AS column_name, {_quote(rule)} AS rule, "
-             f"{f'r_{col}' if col else 'NULL'} AS value FROM cx_typed WHERE {cond}"
-             for col, rule, cond in checks]
-    key = ", ".join(f"v_{k}" for k in table.key)
-    key_text = "concat_ws(', ', " + ", ".join(f"r_{k}" for k in table.key) + ")"
-    parts.append(
-        f"SELECT _ord, {_quote(', '.join(table.key))}, 'duplicate key: the same key appears earlier in the file', "
-        f"key_text FROM (SELECT _ord, {key_text} AS key_text, "
-        f"row_number() OVER (PARTITION BY {key} ORDER BY _ord) AS nth FROM cx_typed) WHERE nth > 1"
+    touchpoints = [r[0] for r in cur.execute("SELECT touchpoint_id FROM touchpoints").fetchall()]
+    checks = _checks(table, list(KPIS), touchpoints)
+    entries = ", ".join(
+        f"CASE WHEN {cond} THEN {{'column_name': {_quote(col)}, 'rule': {_quote(rule)}, "
+        f"'value': {f'r_{col}' if col else 'NULL::VARCHAR'}}} END"
+        for col, rule, cond in checks
     )
-    cur.execute("CREATE TEMP TABLE cx_violations AS " + " UNION ALL ".join(parts))
+    cur.execute(
+        f"CREATE TEMP TABLE cx_violations AS SELECT _ord, v.column_name, v.rule, v.value FROM "
+        f"(SELECT _ord, unnest(list_filter([{entries}], lambda e: e IS NOT NULL)) AS v FROM cx_rows)"
+    )
+    # Duplicate keys in the file: the first occurrence loads, later ones are rejected.
+    key = ", ".join(f"v_{k}" for k in table.key)
+    cur.execute(f"CREATE TEMP TABLE cx_dupes AS SELECT {key} FROM cx_typed GROUP BY ALL HAVING count(*) > 1")
+    if cur.execute("SELECT count(*) FROM cx_dupes").fetchall()[0][0]:
+        match = " AND ".join(f"t.v_{k} IS NOT DISTINCT FROM d.v_{k}" for k in table.key)
+        key_text = "concat_ws(', ', " + ", ".join(f"r_{k}" for k in table.key) + ")"
+        cur.execute(
+            f"INSERT INTO cx_violations SELECT _ord, {_quote(', '.join(table.key))}, "
+            f"'duplicate key: the same key appears earlier in the file', key_text FROM ("
+            f"SELECT t._ord, {key_text} AS key_text, row_number() OVER (PARTITION BY {', '.join('t.' + k for k in key.split(', '))} "
+            f"ORDER BY t._ord) AS nth FROM cx_rows t JOIN cx_dupes d ON {match}) WHERE nth > 1"
+        )
 
     parsed = cur.execute("SELECT count(*) FROM cx_typed").fetchall()[0][0]
     malformed = _malformed_lines(cur, kind)
@@ -312,10 +344,10 @@ def _validate_and_load(cur, table: contract.Table, path: Path, source: str, resu
 
     # Rejected rows, with the line they came from and all their original values.
     skipped = sorted(line for line, _, _, _ in malformed)
-    raw_cols = ", ".join(f"{_quote(c.name)}: r_{c.name}" for c in table.columns)
+    originals = ", ".join(f"{_quote(c.name)}: r_{c.name}" for c in table.columns)
     bad = cur.execute(
-        f"SELECT v._ord, v.column_name, v.rule, v.value, to_json({{{raw_cols}}})::VARCHAR "
-        f"FROM cx_violations v JOIN cx_typed t USING (_ord) ORDER BY v._ord"
+        f"SELECT v._ord, v.column_name, v.rule, v.value, to_json({{{originals}}})::VARCHAR "
+        f"FROM cx_violations v JOIN cx_rows t USING (_ord) ORDER BY v._ord"
     ).fetchall()
     rows = [(-1, table.name, source, _line_of(o, skipped), col, rule, value, original)
             for o, col, rule, value, original in bad]
@@ -332,16 +364,20 @@ def _validate_and_load(cur, table: contract.Table, path: Path, source: str, resu
         f"coalesce(v_{c.name}, {c.default}) AS {c.name}" if c.default is not None else f"v_{c.name} AS {c.name}"
         for c in table.columns
     )
-    cur.execute(f"CREATE TEMP TABLE cx_good AS SELECT {values} FROM cx_typed "
-                f"WHERE _ord NOT IN (SELECT _ord FROM cx_violations)")
+    good = f"SELECT {values} FROM cx_typed WHERE _ord NOT IN (SELECT _ord FROM cx_violations)"
     match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM g.{k}" for k in table.key)
-    existing = f"FROM {table.name} t WHERE EXISTS (SELECT 1 FROM cx_good g WHERE {match})"
-    if dry_run:
+    existing = f"FROM {table.name} t WHERE EXISTS (SELECT 1 FROM ({good}) g WHERE {match})"
+    target_empty = not cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table.name} LIMIT 1)").fetchall()[0][0]
+    if target_empty:
+        result.rows_replaced = 0
+    elif dry_run:
         result.rows_replaced = cur.execute(f"SELECT count(*) {existing}").fetchall()[0][0]
     else:
         result.rows_replaced = cur.execute(f"DELETE {existing}").fetchall()[0][0]
-        cur.execute(f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM cx_good")
-    for t in ("cx_good", "cx_typed", "cx_violations"):
+    if not dry_run:
+        cur.execute(f"INSERT INTO {table.name} ({columns}) {good}")
+    cur.execute("DROP VIEW IF EXISTS cx_rows")
+    for t in ("cx_typed", "cx_violations", "cx_dupes"):
         cur.execute(f"DROP TABLE IF EXISTS {t}")
 
 
@@ -373,8 +409,7 @@ def preview(path: str | Path, rows: int = 10):
     """The first rows of a file as its reader sees them (a small frame)."""
     path = Path(path)
     kind = _kind(path)
-    reader = _reader(path, kind).replace(", store_rejects = true, rejects_table = 'cx_reject_errors', "
-                                         "rejects_scan = 'cx_reject_scans'", ", ignore_errors = true")
+    reader = _reader(path, kind, sniff=True)
     with duckdb.connect() as con:
         return con.execute(f"SELECT * FROM {reader} LIMIT {int(rows)}").df()
 
