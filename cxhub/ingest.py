@@ -25,6 +25,7 @@ import duckdb
 from cxhub import contract
 from cxhub.db import utc_now
 
+IMPORT_MEMORY = "1GB"
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -207,6 +208,9 @@ def load_file(con: duckdb.DuckDBPyConnection, table_name: str, path: str | Path,
         if path.name.lower().endswith(".gz"):
             _check_gzip(path, source)
         cur.execute("SET TimeZone = 'UTC'")
+        # Staged rows spill to disk past this, so a large file does not need
+        # memory in proportion to its size.
+        cur.execute(f"SET memory_limit = '{IMPORT_MEMORY}'")
         cur.execute("BEGIN TRANSACTION")
         try:
             _validate_and_load(cur, table, path, source, result, dry_run)
