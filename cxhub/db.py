@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 DEFAULT_DB = Path("data") / "cxhub.duckdb"
+APP_MEMORY = "1GB"
 ENV_VAR = "CXHUB_DB"
 
 # The contract's event tables and the column that dates their rows.
@@ -266,6 +267,9 @@ def open_snapshot(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
         except FileExistsError:
             pass
     con = connect(alias, read_only=True)
+    # The dashboard's queries aggregate: a bounded buffer pool keeps the app
+    # process small (DuckDB spills past it rather than growing).
+    con.execute(f"SET memory_limit = '{APP_MEMORY}'")
     con.execute("SET enable_external_access = false")  # no file reads through SQL in the app
     return con
 

@@ -323,14 +323,11 @@ def by_touchpoint(
     ])
 
 
-def cohort_retention(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
-    """Cohort = month of a customer's first order (ever, after filters); for
-    each cohort starting in the period and each month k >= 0 up to the
-    period's end: customers, active, pct = 100 × active / customers."""
-    source = _SOURCES["orders"]
+def cohort_query(period: Period, filters: Filters = Filters()) -> tuple[str, list]:
+    """The SQL and parameters of cohort_retention."""
     # The first order is searched over all time, so the span starts at the epoch.
     everything = Period(date(1970, 1, 1), period.end)
-    filtered_sql, params = _filtered(source, filters, everything, None)
+    filtered_sql, params = _filtered(_SOURCES["orders"], filters, everything, None)
     sql = f"""
         WITH filtered AS ({filtered_sql}),
         activity AS (SELECT DISTINCT customer_id, date_trunc('month', d)::DATE AS month FROM filtered),
@@ -346,8 +343,15 @@ def cohort_retention(con: duckdb.DuckDBPyConnection, period: Period, filters: Fi
         GROUP BY c.cohort, month_index, s.customers
         ORDER BY c.cohort, month_index
     """
-    first_cohort = period.start.replace(day=1)
-    return query_df(con, sql, params + [first_cohort, period.end])
+    return sql, params + [period.start.replace(day=1), period.end]
+
+
+def cohort_retention(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
+    """Cohort = month of a customer's first order (ever, after filters); for
+    each cohort starting in the period and each month k >= 0 up to the
+    period's end: customers, active, pct = 100 × active / customers."""
+    sql, params = cohort_query(period, filters)
+    return query_df(con, sql, params)
 
 
 def data_span(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
