@@ -147,7 +147,8 @@ def cohort_heatmap(cohorts: pd.DataFrame) -> go.Figure:
     labels = [f"{pd.Timestamp(c):%b %Y} ({n:,})" for c, n in zip(pivot.index, sizes)]
     fig = go.Figure(go.Heatmap(
         z=pivot.values, x=[f"+{m}" for m in pivot.columns], y=labels, colorscale="Blues", zmin=0, zmax=100,
-        text=pivot.round(0).values, texttemplate="%{text}", textfont=dict(size=11),
+        text=[["" if pd.isna(v) else f"{v:.0f}" for v in row] for row in pivot.values],
+        texttemplate="%{text}", textfont=dict(size=11),
         hovertemplate="cohort %{y}, month %{x}: %{z:.1f}% still buying<extra></extra>",
         colorbar=dict(title="%"),
     ))

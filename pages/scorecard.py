@@ -41,7 +41,8 @@ def render() -> None:
         st.subheader("Trend against target")
         ids = [k.id for k in CATALOG]
         kpi_id = st.selectbox("KPI", ids, index=ids.index("csat"), format_func=lambda i: KPIS[i].name,
-                              key="overview_trend_kpi", help="Red marks are days with IT incidents.")
+                              key="overview_trend_kpi",
+                              help="Red marks: days a touchpoint had several incidents or was under 98% available.")
         trend = session.kpi_trend(version, kpi_id, view.window.start, view.window.end, view.grain,
                                   *view.args()[2:])
         events = session.health_events(version, *view.window_args())

@@ -16,13 +16,15 @@ from cxhub.kpis.period import Filters, Period
 
 # Days that count as an IT event on CX charts.
 LOW_AVAILABILITY = 99.0
+# ... and on company-wide charts, where every touchpoint's blips add up.
+SEVERE_AVAILABILITY = 98.0
 
 
 def health_events(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Filters(),
                   severe_only: bool = False) -> pd.DataFrame:
     """Touchpoint-days with an incident or availability below 99%: day,
     touchpoint, incidents, availability_pct, reason (a hover text). With
-    severe_only (company-wide charts), only days under 99% availability or
+    severe_only (company-wide charts), only days under 98% availability or
     with several incidents, so the chart is not striped by every blip."""
     source = _Source("system_health", "day", "x.touchpoint_id, x.incidents, x.availability_pct",
                      customer_filters=False)
@@ -32,7 +34,8 @@ def health_events(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
             strftime(f.d, '%Y-%m-%d') || ' · ' || t.name || ': ' || f.incidents || ' incident(s), '
                 || round(f.availability_pct, 2) || '% available' AS reason
         FROM ({sql}) f JOIN touchpoints t USING (touchpoint_id)
-        WHERE f.incidents > {1 if severe_only else 0} OR f.availability_pct < {LOW_AVAILABILITY}
+        WHERE f.incidents > {1 if severe_only else 0}
+           OR f.availability_pct < {SEVERE_AVAILABILITY if severe_only else LOW_AVAILABILITY}
         ORDER BY day, touchpoint
     """, params)
 

@@ -115,7 +115,7 @@ def biggest_moves(version: str, start: date, end: date, tps=(), segs=(), regs=()
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def health_events(version: str, start: date, end: date, tps=(), segs=(), regs=()):
-    # Without a touchpoint the chart is company-wide: mark the severe days only.
+    # Without a touchpoint filter the chart is company-wide: mark the severe days only.
     return details.health_events(connection(), Period(start, end), _filters(tps, segs, regs), severe_only=not tps)
 
 
