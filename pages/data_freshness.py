@@ -12,7 +12,7 @@ from cxhub.contract import TABLES
 from cxhub.ui import session
 from cxhub.ui.kpi_tile import ago
 
-STATUS_ICON = {"green": "🟢", "amber": "🟠", "red": "🔴"}
+STATUS_WORD = {"green": "on time", "amber": "late", "red": "stale"}
 
 
 def render() -> None:
@@ -29,14 +29,15 @@ def _freshness(version: str) -> None:
     fresh = session.freshness(version)
     today = date.today()
     fresh = fresh.assign(
-        status=[STATUS_ICON[db.freshness_status(t, d, today)] for t, d in zip(fresh.table_name, fresh.data_to)],
+        status=[STATUS_WORD[db.freshness_status(t, d, today)] for t, d in zip(fresh.table_name, fresh.data_to)],
         loaded=[ago(t) for t in fresh["loaded_at"]],
     )
     st.dataframe(
         fresh[["status", "table_name", "data_to", "row_count", "loaded_at", "loaded", "demo"]], hide_index=True,
         column_config={
-            "status": st.column_config.TextColumn("Fresh", help="Green: data to yesterday or today. Amber: up to "
-                                                  "4 days behind. Red: older (tables are expected daily)."),
+            "status": st.column_config.TextColumn("Freshness", help="On time (green): data to yesterday or today. "
+                                                  "Late (amber): up to 4 days behind. Stale (red): older. "
+                                                  "Event tables are expected daily."),
             "table_name": "Table", "data_to": st.column_config.DateColumn("Data to"),
             "row_count": st.column_config.NumberColumn("Rows", format="%d"),
             "loaded_at": st.column_config.DatetimeColumn("Last load (UTC)"), "loaded": "Loaded",

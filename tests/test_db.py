@@ -101,3 +101,12 @@ def test_freshness_and_data_version(tiny_db):
         "VALUES ('surveys', 'x.csv', now()::TIMESTAMP, now()::TIMESTAMP, 'loaded')"
     )
     assert db.data_version(tiny_db) != before
+
+
+@pytest.mark.parametrize("lag, expected", [(0, "green"), (2, "green"), (3, "amber"), (4, "amber"), (5, "red")])
+def test_freshness_status_against_a_daily_cadence(lag, expected):
+    from datetime import date, timedelta
+
+    today = date(2026, 11, 24)
+    assert db.freshness_status("interactions", today - timedelta(days=lag), today) == expected
+    assert db.freshness_status("interactions", None, today) == "red"
