@@ -53,8 +53,7 @@ def render(touchpoint_id: str) -> None:
         table.append({
             "KPI": k.name, "Owner": k.owner,
             info["name"]: "too few responses" if r["too_few"] else k.format(r["value"]),
-            "Change": k.format_change(None if r["value"] is None or r["previous"] is None
-                                      else r["value"] - r["previous"]),
+            "Change": k.format_change(r["change"]),
             "Company": k.format(whole.loc[r["id"], "value"]),
             "Target": k.format(r["target"]),
             "Status": "n < 30" if r["too_few"] else STATUS_BADGE[r["status"]][0],

@@ -50,6 +50,11 @@ _SOURCES = {
 COMPANY = "all"  # the slice that is the whole (filtered) company
 
 
+def family_table(family: str) -> str:
+    """The fact table a KPI family reads (its freshness is the KPI's)."""
+    return _SOURCES[family].table
+
+
 class UnknownValue(ValueError):
     """A filter value that names nothing in the database."""
 
@@ -127,6 +132,8 @@ def _periods_values(periods: Sequence[Period]) -> tuple[str, list]:
 def family_query(family: str, periods: Sequence[Period], filters: Filters, slice_by: str | None = None) -> tuple[str, list]:
     """The SQL and bound parameters that compute one KPI family: one row per
     (pid, slice), with a column per KPI and `<kpi>__n` sample sizes."""
+    if slice_by not in (None, *SLICES):
+        raise ValueError(f"cannot slice by {slice_by!r}; use one of {', '.join(SLICES)}")
     source = _SOURCES[family]
     # Retention needs each period's previous period too.
     span = Period(min(p.previous().start for p in periods), max(p.end for p in periods))
@@ -397,5 +404,5 @@ def check_filters(con: duckdb.DuckDBPyConnection, filters: Filters) -> None:
 
 __all__ = [
     "scorecard", "kpi_trend", "trends", "by_touchpoint", "by_dimension", "dimension_values", "cohort_retention", "kpi_values", "family_query",
-    "targets", "target_for", "status", "touchpoints", "data_span", "check_filters", "UnknownValue",
+    "targets", "target_for", "status", "touchpoints", "family_table", "data_span", "check_filters", "UnknownValue",
 ]

@@ -3,21 +3,17 @@ number shows its definition one hover away and when its data was loaded."""
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
 from cxhub.kpis.catalog import KPIS, MIN_RESPONSES, KPI
+from cxhub.kpis.engine import family_table
 
 STATUS_BADGE = {"green": ("On target", "green"), "amber": ("Near target", "orange"),
                 "red": ("Off target", "red"), "none": ("No target", "gray")}
 OWNER_COLOR = {"CMO": "violet", "CIO": "blue", "Joint": "gray"}
-
-
-def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
 
 
 def definition(k: KPI) -> str:
@@ -32,12 +28,12 @@ def definition(k: KPI) -> str:
 def kpi_tile(row: dict, freshness: str) -> None:
     """One scorecard tile from a scorecard() row."""
     k = KPIS[row["id"]]
-    value, prev, n = row["value"], row["previous"], row["n"]
+    value = row["value"]
     too_few = bool(row.get("too_few"))
-    delta = None if _missing(value) or _missing(prev) else value - prev
+    delta = None if pd.isna(row["change"]) else row["change"]
     with st.container(border=True):
         label = k.name
-        shown = "Too few responses" if too_few else k.format(None if _missing(value) else value)
+        shown = "Too few responses" if too_few else k.format(None if pd.isna(value) else value)
         st.metric(
             label, shown,
             delta=None if delta is None or too_few else k.format_change(delta),
@@ -57,7 +53,7 @@ def kpi_tile(row: dict, freshness: str) -> None:
 
 
 def _target_text(k: KPI, row: dict) -> str:
-    if _missing(row["target"]):
+    if pd.isna(row["target"]):
         return "No target set for this KPI."
     band = row.get("amber_band")
     return (f"Target {k.format(row['target'])} ({k.better} is better); amber within "
@@ -66,12 +62,12 @@ def _target_text(k: KPI, row: dict) -> str:
 
 def _detail(k: KPI, row: dict, freshness: str) -> str:
     parts = []
-    if not _missing(row["target"]):
+    if not pd.isna(row["target"]):
         parts.append(f"target {k.format(row['target'])}")
-    parts.append(f"prev {k.format(None if _missing(row['previous']) else row['previous'])}")
-    if not _missing(row["n"]):
+    parts.append(f"prev {k.format(None if pd.isna(row['previous']) else row['previous'])}")
+    if not pd.isna(row["n"]):
         n_text = f"n={int(row['n']):,}"
-        if not _missing(row.get("moe")):
+        if not pd.isna(row.get("moe")):
             n_text += f" ±{row['moe']:.1f}"
         parts.append(n_text)
     parts.append(freshness)
@@ -91,9 +87,6 @@ def ago(ts) -> str:
     return f"{seconds / 86400:.0f} days ago"
 
 
-FAMILY_TABLES = {"orders": "orders", "surveys": "surveys", "interactions": "interactions", "health": "system_health"}
-
-
 def freshness_text(fresh: pd.DataFrame, table: str | None = None) -> str:
     """'data to 2026-10-31, loaded 2 h ago' for a table (or all tables)."""
     rows = fresh if table is None else fresh[fresh.table_name == table]
@@ -105,4 +98,4 @@ def freshness_text(fresh: pd.DataFrame, table: str | None = None) -> str:
 
 
 def kpi_freshness(fresh: pd.DataFrame, kpi_id: str) -> str:
-    return freshness_text(fresh, FAMILY_TABLES[KPIS[kpi_id].family])
+    return freshness_text(fresh, family_table(KPIS[kpi_id].family))
