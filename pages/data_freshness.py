@@ -58,9 +58,10 @@ def _upload() -> None:
                                   type=["csv", "tsv", "txt", "gz", "parquet", "pq", "jsonl", "ndjson", "json"])
     if upload is None:
         return
-    folder = Path(tempfile.gettempdir()) / "cxhub-uploads"
-    folder.mkdir(exist_ok=True)
-    path = folder / Path(upload.name).name
+    # Each browser session gets its own folder: two people may upload files of the same name.
+    if "data_upload_dir" not in st.session_state:
+        st.session_state["data_upload_dir"] = tempfile.mkdtemp(prefix="cxhub-upload-")
+    path = Path(st.session_state["data_upload_dir"]) / Path(upload.name).name
     path.write_bytes(upload.getvalue())
     try:
         st.dataframe(ingest.preview(path), hide_index=True)
