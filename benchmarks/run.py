@@ -80,11 +80,9 @@ def import_rates(path: Path, limit_rows: int) -> dict:
         src.close()
         for fmt, name in (("csv", "interactions.csv"), ("parquet", "interactions.parquet")):
             dest = tmp / f"load-{fmt}.duckdb"
-            with db.writing(dest) as con:
-                ingest.load_file(con, "touchpoints", tmp / "tp.csv")
+            ingest.import_file(dest, "touchpoints", tmp / "tp.csv")
             t0 = time.perf_counter()
-            with db.writing(dest) as con:
-                result = ingest.load_file(con, "interactions", tmp / name)
+            result = ingest.import_file(dest, "interactions", tmp / name)
             seconds = time.perf_counter() - t0
             assert result.rows_loaded == n, result.summary()
             out[fmt] = {"rows": n, "seconds": round(seconds, 2), "rows_per_s": round(n / seconds)}

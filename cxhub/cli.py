@@ -171,19 +171,9 @@ def cmd_import(args) -> int:
     path = db.resolve_db_path(args.db)
     results = []
     for name in args.files:
-        if args.dry_run:
-            if not path.exists():
-                raise CliError(f"no database at {path}")
-            con = db.connect(path, read_only=True)
-            try:
-                results.append(ingest.load_file(con, args.table, name, dry_run=True))
-            finally:
-                con.close()
-        else:
-            # Each file is its own transaction on a copy that replaces the
-            # database when it is done: a running dashboard is never blocked.
-            with db.writing(path) as con:
-                results.append(ingest.load_file(con, args.table, name))
+        # Each file is its own transaction on a copy that replaces the
+        # database when it is done: a running dashboard is never blocked.
+        results.append(ingest.import_file(path, args.table, name, dry_run=args.dry_run))
         print(results[-1].summary(), flush=True)
         if args.dry_run:
             for _, _, _, line, column, rule, value, _ in results[-1].rejected_sample[:10]:

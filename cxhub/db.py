@@ -37,6 +37,10 @@ class DatabaseError(Exception):
     """A database that cannot be opened or used as it is."""
 
 
+class SchemaOutdated(DatabaseError):
+    """A read-only open of a file whose schema needs migrations first."""
+
+
 def resolve_db_path(cli_value: str | os.PathLike | None = None) -> Path:
     """The database path: the --db option, else $CXHUB_DB, else data/cxhub.duckdb."""
     if cli_value:
@@ -120,7 +124,7 @@ def connect(path: str | os.PathLike, read_only: bool = False, create: bool = Tru
     if read_only:
         if schema_version(con) != LATEST_VERSION:
             con.close()
-            raise DatabaseError(f"{path} needs a schema upgrade; open it once for writing.")
+            raise SchemaOutdated(f"{path} needs a schema upgrade; open it once for writing.")
     else:
         migrate(con)
     return con

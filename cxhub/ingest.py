@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from cxhub import contract
-from cxhub.db import utc_now
+from cxhub.db import connect, utc_now, writing
 
 IMPORT_MEMORY = "1GB"
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -233,6 +233,21 @@ def load_file(con: duckdb.DuckDBPyConnection, table_name: str, path: str | Path,
     finally:
         cur.close()
     return result
+
+
+def import_file(db_path: str | Path, table_name: str, path: str | Path, dry_run: bool = False,
+                source_name: str | None = None) -> ImportResult:
+    """Import one file into the database at db_path, as the CLI and the Data
+    page do: a dry run reads the database and writes nothing; a real import
+    works on a copy that replaces the database when done (db.writing)."""
+    if dry_run:
+        con = connect(db_path, read_only=True)
+        try:
+            return load_file(con, table_name, path, dry_run=True, source_name=source_name)
+        finally:
+            con.close()
+    with writing(db_path) as con:
+        return load_file(con, table_name, path, source_name=source_name)
 
 
 def _explain(source: str, exc: duckdb.Error) -> str:

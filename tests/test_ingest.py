@@ -41,14 +41,7 @@ def write(tmp_path, name, text: str | bytes) -> Path:
 
 
 def load(path, table, file, dry_run=False):
-    if dry_run:
-        con = db.connect(path, read_only=True)
-        try:
-            return ingest.load_file(con, table, file, dry_run=True)
-        finally:
-            con.close()
-    with db.writing(path) as con:
-        return ingest.load_file(con, table, file)
+    return ingest.import_file(path, table, file, dry_run=dry_run)
 
 
 def rows(path, sql):

@@ -20,9 +20,7 @@ def _snapshot(path: str, version: tuple[int, int]):
     """A read-only connection to one version of the file (see db.open_snapshot)."""
     try:
         return db.open_snapshot(path)
-    except db.DatabaseError as exc:
-        if "schema upgrade" not in str(exc):
-            raise
+    except db.SchemaOutdated:
         with db.writing(path):  # an older schema: upgrade a copy and swap it in
             pass
         return db.open_snapshot(path)
@@ -41,7 +39,7 @@ def connection():
     if not Path(path).exists():
         with st.spinner("First start: building the demo company…"):
             with db.writing(path) as con:
-                if not Path(path).exists() and not db.query_rows(con, "SELECT count(*) FROM import_log")[0][0]:
+                if not Path(path).exists():  # another process may have built it meanwhile
                     demo.build_demo(con)
     return _snapshot(path, db.file_version(path))
 
@@ -154,17 +152,12 @@ def channel_switching(version: str, start: date, end: date, tps=(), segs=(), reg
 
 def dry_run(table: str, path: str, name: str):
     """Validate a file against the contract; nothing is written."""
-    con = db.connect(db_path(), read_only=True)
-    try:
-        return ingest.load_file(con, table, path, dry_run=True, source_name=name)
-    finally:
-        con.close()
+    return ingest.import_file(db_path(), table, path, dry_run=True, source_name=name)
 
 
 def load(table: str, path: str, name: str):
     """Load a file the same way `cxhub import` does (a copy replaced atomically)."""
-    with db.writing(db_path()) as con:
-        return ingest.load_file(con, table, path, source_name=name)
+    return ingest.import_file(db_path(), table, path, source_name=name)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
