@@ -16,7 +16,6 @@ import bisect
 import gzip
 import hashlib
 import zlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 

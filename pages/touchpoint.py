@@ -5,7 +5,7 @@ import streamlit as st
 from cxhub import charts
 from cxhub.kpis import CATALOG, KPIS
 from cxhub.ui import layout, session
-from cxhub.ui.kpi_tile import STATUS_BADGE, definition, freshness_text
+from cxhub.ui.kpi_tile import STATUS_BADGE, freshness_text
 
 KIND_ICON = {"digital": ":material/devices:", "assisted": ":material/support_agent:",
              "physical": ":material/storefront:"}

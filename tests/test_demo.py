@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from cxhub import contract, db, demo
 from cxhub.kpis import Filters, Period, kpi_trend, scorecard
 from cxhub.kpis.period import add_months, month_end
 
-from conftest import DEMO_CUSTOMERS, DEMO_END
+from conftest import DEMO_END
 
 
 def checksums(con) -> dict[str, tuple[int, int]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cxhub.kpis import Filters, by_touchpoint, scorecard
+from cxhub.kpis import by_touchpoint, scorecard
 from cxhub.kpis.details import (biggest_moves, channel_switching, detractor_comments, health_events,
                                 intent_resolution, volume)
 from cxhub.kpis.engine import by_dimension

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -133,8 +132,7 @@ def test_each_broken_rule_is_kept_with_its_reason(base, tmp_path, row, column, r
     original = json.loads(rows(base, "SELECT original FROM rejected_rows")[0][0])
     assert original["interaction_id"] == (row.split(",")[0] or None)
     after = snapshot(base)
-    assert after["interactions"] == [("i0", "c0", "web", pytest.approx, None, None, None)][:0] or \
-        [x[0] for x in after["interactions"]] == ["i0"]
+    assert [x[0] for x in after["interactions"]] == ["i0"]  # only the good row loaded
     assert after["touchpoints"] == before["touchpoints"]
 
 

@@ -4,8 +4,6 @@ the "what changed" sentences. Same filters as the KPIs; small frames out."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import duckdb
 import pandas as pd
 
