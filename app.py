@@ -6,7 +6,8 @@ would otherwise take a pages/<url_path>.py file for a page of its own."""
 import streamlit as st
 
 from cxhub.ui import layout
-from pages import channel_comparison, data_freshness, kpi_glossary, scorecard, touchpoint
+from pages import (channel_comparison, data_freshness, joint_priorities, kpi_glossary, scorecard,
+                   steering_meeting, touchpoint)
 
 st.set_page_config(page_title="CX Hub", page_icon=":material/insights:", layout="wide")
 
@@ -17,11 +18,16 @@ sections = {
         st.Page(channel_comparison.render, title="Channel comparison", icon=":material/compare_arrows:", url_path="channels"),
     ],
     "Touchpoints": touchpoint.pages(),
+    "Joint work": [
+        st.Page(joint_priorities.render, title="Joint priorities", icon=":material/balance:", url_path="priorities"),
+        st.Page(steering_meeting.render, title="Steering meeting", icon=":material/groups:", url_path="meeting"),
+    ],
     "Data": [
         st.Page(data_freshness.render, title="Data & freshness", icon=":material/database:", url_path="data"),
         st.Page(kpi_glossary.render, title="Glossary", icon=":material/menu_book:", url_path="glossary"),
     ],
 }
-page = st.navigation(sections)
+layout.register(sections)
+page = st.navigation(sections, expanded=True)
 layout.page_header(page)
 page.run()

@@ -260,3 +260,69 @@ def switching_chart(switches: pd.DataFrame) -> go.Figure:
     fig = _layout(fig, height=120 + 26 * len(rows))
     fig.update_layout(hovermode="closest")
     return fig
+
+
+OWNER_COLORS = {"CMO": "#d81b60", "CIO": "#1e88e5", "Joint": "#6d4c41"}
+COST_SIZES = {"S": 18, "M": 28, "L": 40, "XL": 54}
+
+
+def spread_scores(initiatives: pd.DataFrame) -> pd.DataFrame:
+    """The scored initiatives, with those on the same spot of the matrix
+    nudged apart sideways so every bubble can be seen."""
+    scored = initiatives.dropna(subset=["agreed_impact", "agreed_effort"]).copy()
+    nth = scored.groupby(["agreed_effort", "agreed_impact"]).cumcount()
+    size = scored.groupby(["agreed_effort", "agreed_impact"])["initiative_id"].transform("count")
+    scored["x"] = scored["agreed_effort"] + (nth - (size - 1) / 2) * 0.22
+    return scored
+
+
+def priority_matrix(initiatives: pd.DataFrame) -> go.Figure:
+    """Agreed impact (up) against agreed effort (across), one bubble per
+    scored initiative, coloured by owner and sized by cost band. Quick wins
+    sit top left. initiatives: joint.initiatives() output."""
+    scored = spread_scores(initiatives)
+    fig = go.Figure()
+    for owner, color in OWNER_COLORS.items():
+        part = scored[scored["owner"] == owner]
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=part["x"], y=part["agreed_impact"], mode="markers+text", name=owner,
+            text=part["initiative_id"].astype(str), textposition="middle center",
+            textfont=dict(color="white", size=13),
+            marker=dict(size=part["cost_band"].map(COST_SIZES), color=color, opacity=0.85,
+                        line=dict(width=[3 if d else 1 for d in part["needs_discussion"]],
+                                  color=[STATUS_COLORS["red"] if d else "white" for d in part["needs_discussion"]])),
+            customdata=part[["title", "cost_band", "status", "priority", "agreed_effort"]],
+            hovertemplate="<b>%{customdata[0]}</b><br>impact %{y:.1f} · effort %{customdata[4]:.1f} · priority "
+                          "%{customdata[3]:.2f}<br>cost %{customdata[1]} · %{customdata[2]}<extra></extra>",
+        ))
+    fig.add_shape(type="line", x0=0.5, y0=0.5, x1=5.5, y1=5.5, line=dict(color="#cfd8dc", dash="dot"))
+    for x, y, text in ((1.2, 5.3, "quick wins"), (4.8, 5.3, "big bets"), (1.2, 0.8, "fill-ins"),
+                       (4.8, 0.8, "money pits")):
+        fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(color=TARGET, size=13))
+    fig.update_xaxes(title="Agreed effort / risk (1–5)", range=[0.5, 5.5], dtick=1)
+    fig.update_yaxes(title="Agreed customer impact (1–5)", range=[0.5, 5.5], dtick=1)
+    fig = _layout(fig, height=460)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def progress_chart(trend: pd.DataFrame, kpi_id: str, started_on, baseline: float | None = None,
+                   expected: float | None = None, title: str | None = None) -> go.Figure:
+    """One target KPI of an initiative by month: a line at its start and,
+    when an effect was promised, the level it promised (baseline + expected)."""
+    k = KPIS[kpi_id]
+    fig = trend_chart(trend, kpi_id)
+    start = pd.Timestamp(started_on)
+    fig.add_shape(type="line", x0=start, x1=start, y0=0, y1=1, yref="paper", line=dict(color=INK, dash="dot"))
+    fig.add_annotation(x=start, y=1, yref="paper", text="started", showarrow=False, yanchor="bottom")
+    if baseline is not None and expected is not None:
+        goal = baseline + expected
+        fig.add_trace(go.Scatter(
+            x=[start, pd.to_datetime(trend["bucket_start"]).max()], y=[goal, goal], mode="lines",
+            name=f"Promised ({k.format_change(expected)})", line=dict(color=STATUS_COLORS["green"], dash="dash"),
+        ))
+    if title:
+        fig.update_layout(title=title, margin=dict(t=50))
+    return fig

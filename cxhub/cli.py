@@ -1,4 +1,5 @@
-"""The `cxhub` command: build the demo, print the scorecard, start the app."""
+"""The `cxhub` command: build the demo, print the scorecard, import files,
+write a meeting pack, start the app."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from cxhub import contract, db, demo, ingest
+from cxhub import contract, db, demo, ingest, pack
 from cxhub.kpis import CATALOG, Filters, Period, UnknownValue, check_filters, scorecard
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -75,6 +76,13 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--db", help=db_help)
     r.add_argument("--table", choices=[t.name for t in contract.TABLES])
     r.add_argument("--out", help="write them to this CSV file")
+
+    m = sub.add_parser("pack", help="write a steering meeting's pack (HTML and PDF)",
+                       description="Writes cxhub-steering-DATE.html (interactive, opens offline) and "
+                                   "cxhub-steering-DATE.pdf into --out.")
+    m.add_argument("--meeting", type=_date, required=True, metavar="DATE", help="meeting date, YYYY-MM-DD")
+    m.add_argument("--out", required=True, metavar="DIR", help="folder to write the two files into")
+    m.add_argument("--db", help=db_help)
 
     s = sub.add_parser("serve", help="start the dashboard")
     s.add_argument("--db", help=db_help)
@@ -206,6 +214,16 @@ def cmd_rejects(args) -> int:
     return 0
 
 
+def cmd_pack(args) -> int:
+    con = db.connect(db.resolve_db_path(args.db), read_only=True)
+    try:
+        html_path, pdf_path = pack.write_pack(con, args.meeting, args.out)
+    finally:
+        con.close()
+    print(f"Meeting pack for {args.meeting}:\n  {html_path}\n  {pdf_path}")
+    return 0
+
+
 def cmd_serve(args) -> int:
     env = dict(os.environ)
     env[db.ENV_VAR] = str(db.resolve_db_path(args.db).resolve())
@@ -222,7 +240,7 @@ class CliError(Exception):
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     handlers = {"demo": cmd_demo, "kpis": cmd_kpis, "import": cmd_import, "rejects": cmd_rejects,
-                "serve": cmd_serve}
+                "pack": cmd_pack, "serve": cmd_serve}
     try:
         return handlers[args.command](args)
     except (CliError, UnknownValue, db.DatabaseError, demo.DemoRefused, ValueError) as exc:

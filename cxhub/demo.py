@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import duckdb
 
+from cxhub import joint
 from cxhub.db import query_rows, utc_now
 from cxhub.kpis.period import add_months, month_end
 
@@ -176,6 +177,7 @@ def build_demo(
         raise
     finally:
         cur.close()
+    counts["initiatives"] = _seed_joint_work(con, end_first, release_month)
     con.execute("CHECKPOINT")
     counts["seconds"] = round(time.perf_counter() - t0, 2)
     return counts
@@ -470,3 +472,143 @@ TARGETS = [
     ("availability", "web", 99.9, 0.3),
     ("p95_latency_ms", "contact_center", 950.0, 100.0),
 ]
+
+
+# ---------------------------------------------------------------- joint work
+
+CMO = joint.Editor("Claire Martin", "CMO")
+CIO = joint.Editor("Ian Okafor", "CIO")
+
+# The initiatives the two executives run, some aligned, some not. Months are
+# relative to the last month of data (0); start None = not started; the
+# release month is "R". Scores: (impact, effort) of the CMO, then the CIO.
+# title, description, owner, touchpoints, KPIs, expected effect, status,
+# start month, due month, cost band, CMO scores, CIO scores
+INITIATIVES = [
+    ("Release quality gate for the mobile app",
+     "Automated regression tests and a staged roll-out, after the release that broke login and checkout.",
+     "CIO", ["mobile_app"], ["csat", "incidents"], "+5 pts CSAT on mobile_app", "in progress",
+     "R+1", 2, "M", (5, 2), (4, 3)),
+    ("Contact-center knowledge base and callback",
+     "One knowledge base for agents, and a callback instead of a queue at peak times.",
+     "Joint", ["contact_center"], ["fcr", "ces"], "+6 pts FCR on contact_center", "in progress",
+     -3, 3, "L", (5, 3), (3, 4)),
+    ("Single customer view: identity resolution",
+     "Match anonymous contacts to customers across web, app, stores and the contact center.",
+     "CIO", ["web", "mobile_app", "contact_center", "store", "chat"], ["scv_coverage"],
+     "+20 pts single-customer-view coverage", "done", -20, -4, "XL", (4, 3), (5, 4)),
+    ("Loyalty programme relaunch",
+     "Points for every channel, with offers in the app and by email.",
+     "CMO", ["store", "email", "mobile_app"], ["retention_rate", "repeat_purchase_rate"],
+     "+2 pts retention rate", "proposed", None, 6, "L", (4, 2), (2, 4)),
+    ("Chatbot for simple requests on web and chat",
+     "Answer order status and address changes without an agent, hand over with context.",
+     "CIO", ["chat", "web"], ["digital_share", "ces"], "+5 pts digital share", "proposed",
+     None, 5, "M", (2, 3), (4, 2)),
+    ("Tablet checkout in stores",
+     "Staff take payment anywhere in the store; receipts by email.",
+     "CMO", ["store"], ["csat", "nps"], "+3 pts CSAT on store", "approved", None, 4, "M", (3, 2), (3, 3)),
+    ("Preference centre for email and SMS",
+     "Customers choose topics and frequency; fewer unsubscribes and complaints.",
+     "Joint", ["email", "web"], ["nps", "churn_rate"], "-1 pts churn rate", "approved", None, 3, "S", (3, 1), (2, 2)),
+    ("Social care seven days a week",
+     "Weekend cover for social media questions.",
+     "CMO", ["social"], ["csat"], "+4 pts CSAT on social", "dropped", None, 2, "S", (2, 2), (2, 1)),
+    ("Contact-center platform upgrade",
+     "Move the telephony and agent desktop to the new platform before the peak season.",
+     "CIO", ["contact_center"], ["p95_latency_ms", "availability"], "-300 ms p95 latency on contact_center",
+     "in progress", -6, -1, "XL", (2, 4), (4, 5)),
+    ("Post-purchase survey redesign",
+     "A shorter survey after every order, in every channel, with CES added.",
+     "CMO", ["web", "store", "email"], ["nps", "csat"], "", "done", -8, -5, "S", (2, 1), (2, 1)),
+    ("Web checkout performance",
+     "Cache product pages and slim the checkout scripts.",
+     "CIO", ["web"], ["p95_latency_ms", "availability", "csat"], "-200 ms p95 latency on web", "in progress",
+     -2, 1, "M", (4, 2), (4, 3)),
+    ("Churn early-warning model",
+     "Score customers monthly on their risk of leaving; hand the top of the list to retention offers.",
+     "Joint", [], ["churn_rate", "retention_rate"], "-1 pts churn rate", "proposed", None, 6, "M", (4, 3), None),
+]
+
+# Two past steering meetings (month offset, day), their decisions and actions.
+# Actions: (text, owner, due (month, day), closed on (month, day) or None, initiative title or None).
+MEETINGS = [
+    ((-1, 9), [
+        ("Approve the release quality gate for the mobile app.", "Release quality gate for the mobile app", None),
+        ("Keep the loyalty relaunch at proposed until the data work is costed.", "Loyalty programme relaunch",
+         None),
+    ], [
+        ("Publish the post-mortem of the mobile release incidents.", "Ian Okafor", (-1, 23), (-1, 21),
+         "Release quality gate for the mobile app"),
+        ("Cost the data work of the loyalty relaunch.", "Ian Okafor", (0, 6), None, "Loyalty programme relaunch"),
+    ]),
+    ((0, 9), [
+        ("Start the contact-center knowledge base in two waves: billing first.",
+         "Contact-center knowledge base and callback", None),
+        ("Report first-contact resolution monthly as the shared measure of the contact-center work.", None, "fcr"),
+    ], [
+        ("Brief store managers on the tablet checkout pilot.", "Claire Martin", (1, 15), None,
+         "Tablet checkout in stores"),
+        ("Agree how the churn model's success is measured.", "Claire Martin", (0, 30), None,
+         "Churn early-warning model"),
+        ("Review the platform upgrade plan with the vendor.", "Ian Okafor", (0, 20), (0, 17),
+         "Contact-center platform upgrade"),
+    ]),
+]
+
+
+def _day(end_first: date, month: int, day: int) -> date:
+    first = add_months(end_first, month)
+    return min(first.replace(day=day), month_end(first))
+
+
+def _at(d: date, hour: int = 10) -> datetime:
+    return datetime(d.year, d.month, d.day, hour)
+
+
+def _seed_joint_work(con: duckdb.DuckDBPyConnection, end_first: date, release_month: date) -> int:
+    """Replace the joint-work tables with the demo story; each step goes
+    through cxhub.joint, so the change log reads like real use."""
+    for table in ("change_log", "decisions", "action_items", "meetings", "initiatives"):
+        con.execute(f"DELETE FROM {table}")
+    ids = {}
+    for (title, description, owner, tps, kpis, effect, status, start, due, cost, cmo, cio) in INITIATIVES:
+        if start == "R+1":
+            start_day = add_months(release_month, 1)
+        else:
+            start_day = None if start is None else add_months(end_first, start)
+        proposed = add_months(start_day or add_months(end_first, -1), -1).replace(day=3)
+        author = CIO if owner == "CIO" else CMO
+        values = {"title": title, "description": description, "owner": owner, "touchpoints": tps,
+                  "kpi_ids": kpis, "expected_effect": effect, "cost_band": cost, "due_date": _day(end_first, due, 28)}
+        values.update({f"{author.role.lower()}_impact": (cmo, cio)[author is CIO][0],
+                       f"{author.role.lower()}_effort": (cmo, cio)[author is CIO][1]})
+        new_id = joint.create_initiative(con, values, author, at=_at(proposed))
+        ids[title] = new_id
+        other, scores = (CMO, cmo) if author is CIO else (CIO, cio)
+        if scores:
+            joint.update_initiatives(con, {new_id: {f"{other.role.lower()}_impact": scores[0],
+                                                    f"{other.role.lower()}_effort": scores[1]}},
+                                     other, at=_at(proposed, 15))
+        if status != "proposed":
+            approved = start_day - timedelta(days=7) if start_day else _day(end_first, -1, 9)
+            joint.update_initiatives(con, {new_id: {"status": "dropped" if status == "dropped" else "approved"}},
+                                     author, at=_at(approved, 11))
+        if start_day:
+            joint.update_initiatives(con, {new_id: {"status": "in progress", "started_on": start_day}},
+                                     author, at=_at(start_day))
+        if status == "done":
+            joint.update_initiatives(con, {new_id: {"status": "done"}}, author,
+                                     at=_at(_day(end_first, due, 25)))
+    for (month, day), decisions, actions in MEETINGS:
+        meeting = _day(end_first, month, day)
+        for text, title, kpi_id in decisions:
+            joint.add_decision(con, meeting, text, CMO, ids.get(title), kpi_id, at=_at(meeting, 11))
+        for text, owner, due, closed, title in actions:
+            action_id = joint.add_action(con, meeting, text, owner, _day(end_first, *due), CIO,
+                                         ids.get(title), at=_at(meeting, 11))
+            if closed:
+                editor = CIO if owner == CIO.name else CMO
+                closed_on = _day(end_first, *closed)
+                joint.set_action_status(con, action_id, "done", editor, on=closed_on, at=_at(closed_on, 16))
+    return len(ids)

@@ -9,8 +9,9 @@ from cxhub.ui import session
 from cxhub.ui.filter_bar import View, filter_bar
 from cxhub.ui.kpi_tile import freshness_text
 
-# Pages about the data itself take no filters.
-UNFILTERED = ("data", "glossary")
+# Pages about the data itself, and the joint-work pages (which choose
+# their own dates), take no filters.
+UNFILTERED = ("data", "glossary", "priorities", "meeting")
 
 
 def start():
@@ -55,3 +56,18 @@ def touchpoint_pages(make_page) -> list:
 
 def touchpoint_page(touchpoint_id: str):
     return _TOUCHPOINT_PAGES[touchpoint_id]
+
+
+_PAGES: dict = {}
+
+
+def register(sections: dict) -> None:
+    """Remember every page by its URL path, for links between pages."""
+    _PAGES.clear()
+    for pages in sections.values():
+        for page in pages:
+            _PAGES[page.url_path] = page
+
+
+def page(url_path: str):
+    return _PAGES[url_path]

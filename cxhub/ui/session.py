@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cxhub import db, demo, ingest
+from cxhub import agenda, db, demo, exports, ingest, joint, pack, progress
 from cxhub.kpis import details, engine
 from cxhub.kpis.catalog import KPIS
 from cxhub.kpis.period import Filters, Period
@@ -168,3 +168,66 @@ def import_history(version: str) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=8)
 def rejected_rows(version: str) -> pd.DataFrame:
     return ingest.rejects(connection())
+
+
+# ---- joint work: small tables, read fresh each run; writes replace the file --
+
+def initiatives(as_of: date) -> pd.DataFrame:
+    return joint.initiatives(connection(), as_of)
+
+
+def initiative_history(initiative_id: int | None = None) -> pd.DataFrame:
+    return joint.history(connection(), "initiative", initiative_id)
+
+
+def decisions(meeting_date: date | None = None) -> pd.DataFrame:
+    return joint.decisions(connection(), meeting_date)
+
+
+def actions(as_of: date, raised_at: date | None = None, open_only: bool = False) -> pd.DataFrame:
+    return joint.actions(connection(), as_of, raised_at, open_only)
+
+
+def meetings() -> list[date]:
+    return joint.meetings(connection())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _kpi_review(version: str, start: date, end: date, then_start: date, then_end: date):
+    return agenda.kpi_review(connection(), Period(start, end), Period(then_start, then_end))
+
+
+def build_agenda(meeting_date: date) -> agenda.Agenda:
+    """The agenda; its KPI part is cached on the data version (joint edits
+    do not touch it)."""
+    version = data_version()
+    return agenda.build_agenda(
+        connection(), meeting_date,
+        review=lambda con, p, then: _kpi_review(version, p.start, p.end, then.start, then.end),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def initiative_progress(version: str, kpi_ids: tuple, touchpoints: tuple, started_on: date, expected_effect: str):
+    row = {"kpi_ids": list(kpi_ids), "touchpoints": list(touchpoints), "started_on": started_on,
+           "expected_effect": expected_effect}
+    return progress.progress(connection(), row)
+
+
+def write(change, *args, **kwargs):
+    """Run a joint.* write on a copy of the database that replaces it
+    atomically (as imports do); the next run reads the new version."""
+    with db.writing(db_path()) as con:
+        return change(con, *args, **kwargs)
+
+
+def meeting_pack(meeting_date: date) -> tuple[str, str, bytes]:
+    """(file stem, HTML, PDF) of the meeting pack, on the cached agenda."""
+    content = pack.build(connection(), meeting_date, build_agenda(meeting_date))
+    return content.file_stem(), pack.to_html(content), pack.to_pdf(content)
+
+
+def scorecard_export(version: str, start: date, end: date, tps=(), segs=(), regs=()) -> pd.DataFrame:
+    card = scorecard(version, start, end, tps, segs, regs)
+    loaded = pd.to_datetime(freshness(version)["loaded_at"]).max()
+    return exports.scorecard_frame(card, Period(start, end), loaded)

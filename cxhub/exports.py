@@ -1,0 +1,52 @@
+"""Exports for people who work in spreadsheets: the scorecard and the
+initiative list as CSV and Excel, each number with its definition and the
+time its data was loaded."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from cxhub import joint
+from cxhub.kpis import KPIS, Period
+
+
+def scorecard_frame(card: pd.DataFrame, period: Period, loaded_at) -> pd.DataFrame:
+    """A scorecard() frame as a flat sheet: one row per KPI."""
+    rows = []
+    for r in card.to_dict("records"):
+        k = KPIS[r["id"]]
+        rows.append({
+            "kpi_id": k.id, "kpi": k.name, "group": k.group, "owner": k.owner, "unit": k.unit,
+            "period_start": period.start, "period_end": period.end,
+            "value": r["value"], "previous": r["previous"], "change": r["change"],
+            "target": r["target"], "status": r["status"], "n": r["n"], "margin_95": r["moe"],
+            "better_when": k.better, "definition": k.business, "formula": k.technical,
+            "data_loaded_at": loaded_at,
+        })
+    return pd.DataFrame(rows)
+
+
+def initiatives_frame(initiatives: pd.DataFrame) -> pd.DataFrame:
+    """A joint.initiatives() frame as a flat sheet, ranked."""
+    out = initiatives[["initiative_id"] + [f.name for f in joint.FIELDS]
+                      + ["agreed_impact", "agreed_effort", "priority", "needs_discussion", "awaiting_score",
+                         "overdue"]].copy()
+    for name in ("touchpoints", "kpi_ids"):
+        out[name] = out[name].map(", ".join)
+    return out.rename(columns={f.name: f.label.lower().replace(" ", "_") for f in joint.FIELDS})
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    """UTF-8 with a byte-order mark, so spreadsheet programs read accents right."""
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def to_excel(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """One workbook, a sheet per frame."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    return buf.getvalue()

@@ -1,0 +1,293 @@
+"""The meeting pack: what gets mailed round after a steering meeting.
+
+One content (sections of paragraphs, tables and charts) rendered twice: a
+self-contained HTML file (Plotly charts, interactive, plotly.js inlined so it
+opens with no network) and a PDF (fpdf2, charts drawn by matplotlib as
+images, fonts shipped with matplotlib)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import jinja2
+from markupsafe import Markup
+import matplotlib
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.offline
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from cxhub import agenda as agenda_mod
+from cxhub import charts, joint, static_charts
+from cxhub.db import freshness, utc_now
+from cxhub.kpis import KPIS, Period, engine
+from cxhub.kpis.period import add_months, month_end
+
+SECTIONS = ("Scorecard", "Agenda", "Trends of the red KPIs", "Priorities", "Decisions and actions")
+STATUS_TEXT = {"green": "on target", "amber": "near target", "red": "off target", "none": "no target"}
+TREND_MONTHS = 12
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    status_column: int | None = None  # this column's cells are coloured by status
+    empty: str = "Nothing."
+
+
+@dataclass
+class Chart:
+    title: str
+    figure: go.Figure
+    png: bytes
+
+
+@dataclass
+class Section:
+    title: str
+    intro: str
+    blocks: list = field(default_factory=list)  # str (a paragraph), Table or Chart
+
+
+@dataclass
+class Pack:
+    meeting_date: date
+    title: str
+    subtitle: str
+    sections: list[Section]
+
+    def file_stem(self) -> str:
+        return f"cxhub-steering-{self.meeting_date.isoformat()}"
+
+
+def _fmt_date(d) -> str:
+    return "" if d is None or pd.isna(d) else pd.Timestamp(d).strftime("%d %b %Y")
+
+
+def _score(v) -> str:
+    return "–" if v is None or pd.isna(v) else f"{int(v)}"
+
+
+def _scorecard_table(card: pd.DataFrame) -> Table:
+    rows = []
+    for r in card.to_dict("records"):
+        k = KPIS[r["id"]]
+        rows.append([k.name, k.format(r["value"]), k.format_change(r["change"]),
+                     k.format(r["target"]) if r["target"] is not None and not pd.isna(r["target"]) else "–",
+                     STATUS_TEXT.get(r["status"], r["status"]), r["owner"]])
+    return Table("All KPIs", ["KPI", "Value", "Change", "Target", "Status", "Owner"], rows, status_column=4)
+
+
+def _trend_window(period: Period) -> Period:
+    start = add_months(period.start, -(TREND_MONTHS - 1))
+    return Period(start, month_end(period.end))
+
+
+def build(con: duckdb.DuckDBPyConnection, meeting_date: date, agenda: agenda_mod.Agenda | None = None) -> Pack:
+    """Gather the pack's content for the meeting on `meeting_date`."""
+    ag = agenda or agenda_mod.build_agenda(con, meeting_date)
+    fresh = freshness(con)
+    loaded = pd.to_datetime(fresh["loaded_at"]).max()
+    subtitle = (f"Reviews {ag.period.label()} against {ag.compared_with.label()}"
+                + (f" (last meeting {_fmt_date(ag.last_meeting)})" if ag.last_meeting else "")
+                + f" · data loaded {loaded:%d %b %Y %H:%M} UTC · pack made {utc_now():%d %b %Y %H:%M} UTC")
+
+    scorecard = Section("Scorecard", f"Every KPI for {ag.period.label()}; change against the month before.",
+                        [_scorecard_table(ag.scorecard)])
+
+    red_rows = [[KPIS[r["id"]].name, KPIS[r["id"]].format(r["value"]), KPIS[r["id"]].format(r["target"]),
+                 "yes" if r["newly_red"] else "", r["owner"]] for r in ag.red_kpis.to_dict("records")]
+    agenda_blocks = [
+        Table("1. KPIs off target", ["KPI", "Value", "Target", "Turned red since last meeting", "Owner"], red_rows,
+              empty="No KPI is off target."),
+    ]
+    if not ag.recovered.empty:
+        agenda_blocks.append("Back from red: " + ", ".join(KPIS[i].name for i in ag.recovered["id"]) + ".")
+    agenda_blocks.append(Table("2. Biggest movers", ["What moved"], [[s] for s in ag.movers["sentence"]],
+                               empty="No KPI moved beyond its margin of error."))
+    agenda_blocks.append(Table(
+        "3. Initiatives to discuss", ["#", "Initiative", "Owner", "Status", "Due", "Why"],
+        [[str(r["initiative_id"]), r["title"], r["owner"], r["status"], _fmt_date(r["due_date"]), r["reasons"]]
+         for r in ag.initiatives.to_dict("records")], empty="No initiative needs the meeting."))
+    agenda_blocks.append(Table(
+        "4. Open action items", ["Action", "Owner", "Due", "Raised", "Overdue"],
+        [[r["text"], r["owner"], _fmt_date(r["due_date"]), _fmt_date(r["meeting_date"]),
+          "overdue" if r["overdue"] else ""] for r in ag.open_actions.to_dict("records")],
+        empty="No open action items."))
+    agenda_section = Section("Agenda", "Built from the data: what is off target, what moved, what needs a decision.",
+                             agenda_blocks)
+
+    trend_section = Section("Trends of the red KPIs", f"The last {TREND_MONTHS} months against target.")
+    red_ids = list(ag.red_kpis["id"])
+    if red_ids:
+        all_trends = engine.trends(con, red_ids, _trend_window(ag.period), "month")
+        for kpi_id in red_ids:
+            trend = all_trends[all_trends["kpi_id"] == kpi_id]
+            name = KPIS[kpi_id].name
+            trend_section.blocks.append(Chart(name, charts.trend_chart(trend, kpi_id).update_layout(title=name),
+                                              static_charts.trend_png(trend, kpi_id)))
+    else:
+        trend_section.blocks.append("No KPI is off target.")
+
+    inits = joint.initiatives(con, as_of=meeting_date)
+    ranked = [[str(r["initiative_id"]), r["title"], r["owner"], r["status"],
+               "–" if pd.isna(r["priority"]) else f"{r['priority']:.2f}",
+               f"{_score(r['cmo_impact'])}/{_score(r['cmo_effort'])}",
+               f"{_score(r['cio_impact'])}/{_score(r['cio_effort'])}",
+               "needs discussion" if r["needs_discussion"] else "", _fmt_date(r["due_date"])]
+              for r in inits.to_dict("records")]
+    priorities = Section("Priorities", joint.PRIORITY_DEFINITION + " " + joint.ALIGNMENT_DEFINITION, [
+        Chart("Impact × effort (bubble size = cost band, red ring = needs discussion)",
+              charts.priority_matrix(inits), static_charts.matrix_png(inits)),
+        Table("Ranked initiatives", ["#", "Initiative", "Owner", "Status", "Priority", "CMO impact/effort",
+                                     "CIO impact/effort", "Alignment", "Due"], ranked, empty="No initiatives yet."),
+    ])
+
+    decided = joint.decisions(con, meeting_date)
+    raised = joint.actions(con, as_of=meeting_date, raised_at=meeting_date)
+    outcomes = Section("Decisions and actions", f"Recorded at the meeting of {_fmt_date(meeting_date)}.", [
+        Table("Decisions", ["Decision", "About", "Recorded by"],
+              [[r["text"], r["initiative"] if isinstance(r["initiative"], str) else
+                (KPIS[r["kpi_id"]].name if isinstance(r["kpi_id"], str) else ""), f"{r['author']} ({r['role']})"]
+               for r in decided.to_dict("records")], empty="No decisions recorded."),
+        Table("Action items", ["Action", "Owner", "Due", "Status"],
+              [[r["text"], r["owner"], _fmt_date(r["due_date"]), r["status"]] for r in raised.to_dict("records")],
+              empty="No action items recorded."),
+    ])
+    return Pack(meeting_date, f"Steering meeting, {_fmt_date(meeting_date)}", subtitle,
+                [scorecard, agenda_section, trend_section, priorities, outcomes])
+
+
+# ---------------------------------------------------------------- HTML
+
+def to_html(pack: Pack) -> str:
+    """A single HTML file: styles and plotly.js inline, no external resource."""
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = env.from_string(resources.files("cxhub").joinpath("templates/pack.html").read_text("utf-8"))
+    charts_html = {}
+    for section in pack.sections:
+        for block in section.blocks:
+            if isinstance(block, Chart):
+                charts_html[id(block)] = Markup(block.figure.to_html(
+                    full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}))
+    return template.render(
+        pack=pack, plotly_js=Markup(plotly.offline.get_plotlyjs()), chart_html=lambda b: charts_html[id(b)],
+        status_colors=charts.STATUS_COLORS,
+        status_of={v: k for k, v in STATUS_TEXT.items()},
+    )
+
+
+# ---------------------------------------------------------------- PDF
+
+_FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+_INK = (38, 50, 56)
+_MUTED = (84, 110, 122)
+
+
+def _rgb(hex_color: str) -> tuple[int, int, int]:
+    h = hex_color.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+class _PackPDF(FPDF):
+    def __init__(self, pack: Pack):
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.pack = pack
+        self.add_font("DejaVu", "", str(_FONT_DIR / "DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", str(_FONT_DIR / "DejaVuSans-Bold.ttf"))
+        self.set_auto_page_break(True, margin=15)
+        self.set_margins(15, 15, 15)
+        self.set_title(pack.title)
+        self.set_creator("CX Hub")
+
+    def footer(self):
+        self.set_y(-10)
+        self.set_font("DejaVu", "", 7)
+        self.set_text_color(*_MUTED)
+        self.cell(0, 5, f"CX Hub · {self.pack.title} · page {self.page_no()}/{{nb}}", align="C")
+
+
+def _pdf_table(pdf: _PackPDF, table: Table) -> None:
+    pdf.set_font("DejaVu", "B", 10)
+    pdf.set_text_color(*_INK)
+    pdf.cell(0, 7, table.title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 8)
+    if not table.rows:
+        pdf.set_text_color(*_MUTED)
+        pdf.multi_cell(0, 5, table.empty, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+        return
+    # Column weights from their content: a header word never breaks, long text wraps.
+    widths = [min(max(max(len(w) for w in c.split()) + 2, 6, *(len(r[i]) for r in table.rows)), 40)
+              for i, c in enumerate(table.columns)]
+    status_of = {v: k for k, v in STATUS_TEXT.items()}
+    with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.5, padding=1,
+                   headings_style=FontFace(emphasis="BOLD", fill_color=(236, 239, 241))) as t:
+        header = t.row()
+        for c in table.columns:
+            header.cell(c)
+        for r in table.rows:
+            row = t.row()
+            for i, value in enumerate(r):
+                style = None
+                if i == table.status_column and value in status_of and status_of[value] in charts.STATUS_COLORS:
+                    style = FontFace(color=(255, 255, 255), fill_color=_rgb(charts.STATUS_COLORS[status_of[value]]))
+                row.cell(value, style=style)
+    pdf.ln(3)
+
+
+def to_pdf(pack: Pack) -> bytes:
+    """The same content as the HTML, one section per page (or more)."""
+    pdf = _PackPDF(pack)
+    pdf.alias_nb_pages()
+    for n, section in enumerate(pack.sections):
+        pdf.add_page()
+        if n == 0:
+            pdf.set_font("DejaVu", "B", 18)
+            pdf.set_text_color(*_INK)
+            pdf.multi_cell(0, 9, pack.title, new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("DejaVu", "", 9)
+            pdf.set_text_color(*_MUTED)
+            pdf.multi_cell(0, 5, pack.subtitle, align="L", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(4)
+        pdf.set_font("DejaVu", "B", 14)
+        pdf.set_text_color(*_INK)
+        pdf.cell(0, 8, section.title, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 9)
+        pdf.set_text_color(*_MUTED)
+        pdf.multi_cell(0, 5, section.intro, align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+        for block in section.blocks:
+            if isinstance(block, Table):
+                _pdf_table(pdf, block)
+            elif isinstance(block, Chart):
+                pdf.set_font("DejaVu", "B", 10)
+                pdf.set_text_color(*_INK)
+                pdf.cell(0, 7, block.title, new_x="LMARGIN", new_y="NEXT")
+                pdf.image(block.png, w=pdf.epw)
+                pdf.ln(2)
+            else:
+                pdf.set_font("DejaVu", "", 9)
+                pdf.set_text_color(*_INK)
+                pdf.multi_cell(0, 5, block, align="L", new_x="LMARGIN", new_y="NEXT")
+                pdf.ln(2)
+    return bytes(pdf.output())
+
+
+def write_pack(con: duckdb.DuckDBPyConnection, meeting_date: date, out_dir: str | Path) -> tuple[Path, Path]:
+    """Write <out_dir>/cxhub-steering-<date>.html and .pdf; returns both paths."""
+    pack = build(con, meeting_date)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    html_path = out / f"{pack.file_stem()}.html"
+    pdf_path = out / f"{pack.file_stem()}.pdf"
+    html_path.write_text(to_html(pack), encoding="utf-8")
+    pdf_path.write_bytes(to_pdf(pack))
+    return html_path, pdf_path

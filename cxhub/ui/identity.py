@@ -1,0 +1,42 @@
+"""Who is editing: a display name and a role (CMO or CIO), picked once per
+browser session and stamped on every change."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cxhub import joint
+
+_KEY = "_editor"
+
+
+def _forget() -> None:
+    st.session_state.pop(_KEY, None)
+
+
+def editor() -> joint.Editor | None:
+    """The sidebar's 'editing as' panel; returns the editor once picked."""
+    current = st.session_state.get(_KEY)
+    with st.sidebar:
+        if current:
+            st.caption(f"Editing as **{current.name}** ({current.role}). Your changes carry this name.")
+            st.button("Change name or role", on_click=_forget, key="identity_change")
+            return current
+        with st.form("identity"):
+            st.markdown("**Who is editing?**")
+            name = st.text_input("Your name", key="identity_name", help="Shown in the change log next to your edits.")
+            role = st.radio("You score as", joint.ROLES, horizontal=True, key="identity_role",
+                            help="Each executive scores impact and effort independently; "
+                                 "you can change only your role's scores.")
+            if st.form_submit_button("Start editing"):
+                try:
+                    st.session_state[_KEY] = joint.Editor(name.strip(), role)
+                    st.rerun()
+                except joint.EditRefused as exc:
+                    st.error(exc.errors[0])
+    return None
+
+
+def refused(exc: joint.EditRefused) -> None:
+    """Show why an edit was refused, rule by rule."""
+    st.error("Nothing was saved:\n\n" + "\n".join(f"- {e}" for e in exc.errors), icon=":material/block:")

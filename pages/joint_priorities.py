@@ -1,0 +1,201 @@
+"""Joint priorities: the initiatives the CMO and the CIO fund, each scored by
+both, ranked, mapped, and checked against the KPIs they were meant to move."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from cxhub import charts, exports, joint
+from cxhub.kpis import KPIS
+from cxhub.ui import identity, layout, session
+from cxhub.ui.kpi_tile import definition, freshness_text
+
+EDITOR_ROUND = "_initiative_editor_round"
+
+
+def editor_key() -> str:
+    """The table's widget key; a new one after each save clears its edits."""
+    return f"initiative_editor_{st.session_state.get(EDITOR_ROUND, 0)}"
+
+
+def _alignment(r) -> str:
+    if isinstance(r["awaiting_score"], str):
+        return f"awaiting {r['awaiting_score']} score"
+    return "needs discussion" if r["needs_discussion"] else "aligned"
+
+
+def _column_config(who, touchpoint_ids: list[str]) -> dict:
+    cfg = {
+        "initiative_id": st.column_config.NumberColumn("#", disabled=True, width="small"),
+        "priority": st.column_config.NumberColumn("Priority", format="%.2f", disabled=True,
+                                                  help=joint.PRIORITY_DEFINITION),
+        "alignment": st.column_config.TextColumn("Alignment", disabled=True, help=joint.ALIGNMENT_DEFINITION),
+    }
+    for f in joint.FIELDS:
+        locked = who is None or (f.role is not None and f.role != who.role)
+        help_text = f.help + (f" Only the {f.role} edits it." if f.role else "")
+        if f.kind == "choice":
+            cfg[f.name] = st.column_config.SelectboxColumn(f.label, options=list(f.choices), required=f.required,
+                                                           disabled=locked, help=help_text)
+        elif f.kind == "score":
+            cfg[f.name] = st.column_config.NumberColumn(f.label, min_value=1, max_value=5, step=1, format="%d",
+                                                        disabled=locked, help=help_text, width="small")
+        elif f.kind == "date":
+            cfg[f.name] = st.column_config.DateColumn(f.label, format="YYYY-MM-DD", disabled=locked, help=help_text)
+        elif f.kind == "list":
+            options = touchpoint_ids if f.name == "touchpoints" else list(KPIS)
+            cfg[f.name] = st.column_config.MultiselectColumn(f.label, options=options, disabled=locked,
+                                                             help=help_text)
+        else:
+            cfg[f.name] = st.column_config.TextColumn(f.label, required=f.required, disabled=locked, help=help_text,
+                                                      width="large" if f.name in ("title", "description") else None)
+    return cfg
+
+
+def _ranked_table(frame: pd.DataFrame, who, touchpoint_ids: list[str]) -> None:
+    st.subheader("Ranked initiatives", help=joint.PRIORITY_DEFINITION + "\n\n" + joint.ALIGNMENT_DEFINITION)
+    view = frame.assign(alignment=[_alignment(r) for r in frame.to_dict("records")])
+    order = ["initiative_id", "title", "priority", "alignment", "status", "owner", "cmo_impact", "cmo_effort",
+             "cio_impact", "cio_effort", "cost_band", "started_on", "due_date", "touchpoints", "kpi_ids",
+             "expected_effect", "description"]
+    for name in ("started_on", "due_date"):
+        view[name] = pd.to_datetime(view[name]).dt.date
+    for f in joint.FIELDS:
+        if f.kind == "score":
+            view[f.name] = view[f.name].astype("Int64")
+    key = editor_key()
+    st.data_editor(view[order], key=key, hide_index=True, num_rows="fixed", width="stretch",
+                   column_config=_column_config(who, touchpoint_ids), disabled=who is None)
+    edited = st.session_state.get(key, {}).get("edited_rows", {}) if key in st.session_state else {}
+    ids = view["initiative_id"].tolist()
+    edits = {int(ids[int(row)]): dict(changes) for row, changes in edited.items()}
+    if who is None:
+        st.caption("Pick your name and role in the sidebar to edit.")
+        return
+    col, note = st.columns([1, 4])
+    if col.button("Save changes", type="primary", disabled=not edits, key="save_initiatives"):
+        try:
+            count = session.write(joint.update_initiatives, edits, who)
+        except joint.EditRefused as exc:
+            identity.refused(exc)
+        else:
+            st.session_state[EDITOR_ROUND] = st.session_state.get(EDITOR_ROUND, 0) + 1
+            st.toast(f"Saved {count} change(s) as {who.name} ({who.role}).", icon=":material/check:")
+            st.rerun()
+    note.caption(f"{sum(len(c) for c in edits.values())} unsaved change(s). You score as {who.role}: "
+                 f"the other executive's scores are locked. All edits are saved together or not at all.")
+
+
+def _is_it_working(frame: pd.DataFrame, version: str) -> None:
+    st.subheader("Is it working?", help="Each target KPI by month, from three months before the start; "
+                                        "'before' is the month before the start, 'now' the last full month.")
+    started = frame[frame["status"].isin(["in progress", "done"]) & frame["started_on"].notna()]
+    started = started.sort_values("status", key=lambda s: s.eq("done"), kind="stable")  # running ones first
+    if started.empty:
+        st.info("No initiative has started yet.", icon=":material/info:")
+        return
+    labels = {int(r["initiative_id"]): f"#{r['initiative_id']} {r['title']} ({r['status']})"
+              for r in started.to_dict("records")}
+    picked = st.selectbox("Initiative", list(labels), format_func=labels.get, key="working_initiative")
+    r = started[started["initiative_id"] == picked].iloc[0]
+    start = pd.Timestamp(r["started_on"]).date()
+    trend, summary = session.initiative_progress(version, tuple(r["kpi_ids"]), tuple(r["touchpoints"]), start,
+                                                 r["expected_effect"] or "")
+    st.caption(f"Started {start:%d %b %Y} · expected: {r['expected_effect'] or 'not stated'} · "
+               f"{freshness_text(session.freshness(version))}")
+    if summary.empty:
+        layout.no_data("this initiative's KPIs")
+        return
+    cols = st.columns(len(summary))
+    for col, s in zip(cols, summary.to_dict("records")):
+        k = KPIS[s["kpi_id"]]
+        with col:
+            promised = "" if s["expected"] is None or pd.isna(s["expected"]) else \
+                f" · promised {k.format_change(s['expected'])}"
+            st.metric(f"{k.name} ({s['scope']})", k.format(s["latest"]),
+                      delta=None if s["change"] is None or pd.isna(s["change"]) else
+                      f"{k.format_change(s['change'])} since before start",
+                      delta_color="normal" if k.better == "higher" else "inverse", help=definition(k))
+            st.caption(f"Before: {k.format(s['baseline'])}{promised}")
+            series = trend[trend["kpi_id"] == s["kpi_id"]]
+            st.plotly_chart(charts.progress_chart(series, s["kpi_id"], start, s["baseline"], s["expected"]),
+                            key=f"progress_{picked}_{s['kpi_id']}")
+
+
+def _change_log(frame: pd.DataFrame) -> None:
+    st.subheader("Change log", help="Every change to an initiative, with who made it and when. Append-only.")
+    labels = {int(r["initiative_id"]): f"#{r['initiative_id']} {r['title']}" for r in frame.to_dict("records")}
+    picked = st.selectbox("Initiative", [None, *labels], format_func=lambda i: "All initiatives" if i is None
+                          else labels[i], key="log_initiative")
+    log = session.initiative_history(picked)
+    log = log.assign(field=log["field"].map(lambda f: joint.FIELD[f].label if f in joint.FIELD else f),
+                     initiative=log["entity_id"].map(labels), old_value=log["old_value"].fillna(""))
+    st.dataframe(log[["changed_at", "author", "role", "initiative", "field", "old_value", "new_value"]]
+                 .sort_values("changed_at", ascending=False), hide_index=True, width="stretch",
+                 column_config={"changed_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
+                                "old_value": "Was", "new_value": "Became"})
+
+
+def _new_initiative(who, touchpoint_ids: list[str]) -> None:
+    with st.expander("Add an initiative", icon=":material/add:"):
+        if who is None:
+            st.caption("Pick your name and role in the sidebar first.")
+            return
+        with st.form("new_initiative", clear_on_submit=False):
+            f = joint.FIELD
+            values = {
+                "title": st.text_input(f["title"].label, help=f["title"].help),
+                "description": st.text_area(f["description"].label, help=f["description"].help),
+                "owner": st.selectbox(f["owner"].label, joint.OWNERS, help=f["owner"].help),
+                "touchpoints": st.multiselect(f["touchpoints"].label, touchpoint_ids, help=f["touchpoints"].help),
+                "kpi_ids": st.multiselect(f["kpi_ids"].label, list(KPIS), format_func=lambda i: KPIS[i].name,
+                                          help=f["kpi_ids"].help),
+                "expected_effect": st.text_input(f["expected_effect"].label, help=f["expected_effect"].help),
+                "status": st.selectbox(f["status"].label, joint.STATUSES, help=f["status"].help),
+                "due_date": st.date_input(f["due_date"].label, value=None, help=f["due_date"].help),
+                "cost_band": st.selectbox(f["cost_band"].label, list(joint.COST_BANDS), index=1,
+                                          help=f["cost_band"].help),
+            }
+            role = who.role.lower()
+            values[f"{role}_impact"] = st.number_input(f[f"{role}_impact"].label, 1, 5, 3, help=f[f"{role}_impact"].help)
+            values[f"{role}_effort"] = st.number_input(f[f"{role}_effort"].label, 1, 5, 3, help=f[f"{role}_effort"].help)
+            if st.form_submit_button("Add initiative", type="primary"):
+                try:
+                    new_id = session.write(joint.create_initiative, values, who)
+                except joint.EditRefused as exc:
+                    identity.refused(exc)
+                else:
+                    st.toast(f"Added initiative #{new_id}.", icon=":material/check:")
+                    st.rerun()
+
+
+def render() -> None:
+    who = identity.editor()
+    version = session.data_version()
+    today = date.today()
+    frame = session.initiatives(today)
+    touchpoint_ids = session.touchpoints(version)["touchpoint_id"].tolist()
+    st.title("Joint priorities")
+    st.caption(
+        f"{len(frame)} initiatives · {int(frame['needs_discussion'].sum())} need discussion · "
+        f"{int(frame['overdue'].sum())} overdue · {int(frame['awaiting_score'].notna().sum())} awaiting a score",
+        help=joint.PRIORITY_DEFINITION + "\n\n" + joint.ALIGNMENT_DEFINITION)
+    if frame.empty:
+        st.info("No initiatives yet: add the first one below.", icon=":material/info:")
+    else:
+        _ranked_table(frame, who, touchpoint_ids)
+        st.subheader("Impact × effort", help="Agreed scores (the mean of the CMO's and the CIO's). Bubble size: "
+                                             "cost band. Red ring: the two scores differ by 2 or more.")
+        st.plotly_chart(charts.priority_matrix(frame), key="priority_matrix")
+        _is_it_working(frame, version)
+        _change_log(frame)
+    _new_initiative(who, touchpoint_ids)
+    if not frame.empty:
+        sheet = exports.initiatives_frame(frame)
+        left, right = st.columns(2)
+        left.download_button("Initiatives (CSV)", exports.to_csv(sheet), f"initiatives-{today}.csv", "text/csv",
+                             icon=":material/download:", key="initiatives_csv")
+        right.download_button("Initiatives (Excel)", exports.to_excel({"Initiatives": sheet}),
+                              f"initiatives-{today}.xlsx", icon=":material/download:", key="initiatives_xlsx",
+                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,214 @@
+"""Steering meeting: the agenda built from data, decisions and action items
+recorded as the meeting goes, and the pack mailed round afterwards."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from cxhub import exports, joint
+from cxhub.kpis import KPIS
+from cxhub.ui import identity, layout, session
+from cxhub.ui.kpi_tile import STATUS_BADGE, definition, freshness_text
+
+ACTIONS_ROUND = "_action_editor_round"
+
+
+def actions_key() -> str:
+    return f"action_editor_{st.session_state.get(ACTIONS_ROUND, 0)}"
+
+
+def _meeting_date() -> date:
+    """The meeting date: from the URL (?date=YYYY-MM-DD) so a link opens the
+    same meeting, else today."""
+    raw = st.query_params.get("date")
+    try:
+        default = date.fromisoformat(raw) if raw else date.today()
+    except ValueError:
+        default = date.today()
+    picked = st.date_input("Meeting date", value=default, key="meeting_date",
+                           help="The agenda reviews the last full month before this date.")
+    st.query_params["date"] = picked.isoformat()
+    return picked
+
+
+def _red_kpis(ag) -> None:
+    st.markdown("#### 1. KPIs off target")
+    if ag.red_kpis.empty:
+        st.success("No KPI is off target.", icon=":material/check_circle:")
+    for r in ag.red_kpis.to_dict("records"):
+        k = KPIS[r["id"]]
+        new = " — **turned red since the last meeting**" if r["newly_red"] else ""
+        st.markdown(f":red-badge[{STATUS_BADGE['red'][0]}] **{k.name}** {k.format(r['value'])} "
+                    f"(target {k.format(r['target'])}, owner {r['owner']}){new}", help=definition(k))
+    if not ag.recovered.empty:
+        st.caption("Back from red: " + ", ".join(KPIS[i].name for i in ag.recovered["id"]))
+
+
+def _movers(ag) -> None:
+    st.markdown("#### 2. Biggest movers")
+    if ag.movers.empty:
+        st.write("No KPI moved beyond its margin of error.")
+    for m in ag.movers.to_dict("records"):
+        color = "green" if m["better"] else "red"
+        icon = ":material/trending_up:" if m["change"] > 0 else ":material/trending_down:"
+        st.markdown(f":{color}[{icon}] {m['sentence']}", help=definition(KPIS[m["kpi_id"]]))
+
+
+def _initiatives(ag) -> None:
+    st.markdown("#### 3. Initiatives to discuss")
+    if ag.initiatives.empty:
+        st.write("No initiative needs the meeting.")
+        return
+    st.dataframe(ag.initiatives[["initiative_id", "title", "owner", "status", "due_date", "reasons"]],
+                 hide_index=True, width="stretch",
+                 column_config={"initiative_id": "#", "title": "Initiative", "due_date": st.column_config.DateColumn("Due"),
+                                "reasons": st.column_config.TextColumn("Why", help=joint.ALIGNMENT_DEFINITION)})
+    st.page_link(layout.page("priorities"), label="Open the joint priorities to rescore or approve", icon=":material/arrow_forward:")
+
+
+def _open_actions(ag, who) -> None:
+    st.markdown("#### 4. Open action items")
+    if ag.open_actions.empty:
+        st.write("No open action items from earlier meetings.")
+        return
+    view = ag.open_actions[["action_id", "text", "owner", "due_date", "meeting_date", "overdue", "status"]]
+    key = actions_key()
+    st.data_editor(view, key=key, hide_index=True, width="stretch", disabled=who is None,
+                   column_config={
+                       "action_id": st.column_config.NumberColumn("#", disabled=True),
+                       "text": st.column_config.TextColumn("Action", disabled=True),
+                       "owner": st.column_config.TextColumn("Owner", disabled=True),
+                       "due_date": st.column_config.DateColumn("Due", disabled=True),
+                       "meeting_date": st.column_config.DateColumn("Raised", disabled=True),
+                       "overdue": st.column_config.CheckboxColumn("Overdue", disabled=True),
+                       "status": st.column_config.SelectboxColumn("Status", options=list(joint.ACTION_STATUSES),
+                                                                  required=True),
+                   })
+    edited = st.session_state[key].get("edited_rows", {}) if key in st.session_state else {}
+    changes = {int(view["action_id"].iloc[int(row)]): c["status"] for row, c in edited.items() if "status" in c}
+    if who is not None and st.button("Save action statuses", disabled=not changes, key="save_actions"):
+        def close_all(con):
+            for action_id, status in changes.items():
+                joint.set_action_status(con, action_id, status, who, on=ag.meeting_date)
+        try:
+            session.write(close_all)
+        except joint.EditRefused as exc:
+            identity.refused(exc)
+        else:
+            st.session_state[ACTIONS_ROUND] = st.session_state.get(ACTIONS_ROUND, 0) + 1
+            st.rerun()
+
+
+def _record(ag, who, initiatives: pd.DataFrame) -> None:
+    st.subheader("During the meeting")
+    if who is None:
+        st.info("Pick your name and role in the sidebar to record decisions and actions.", icon=":material/person:")
+        return
+    labels = {int(r["initiative_id"]): f"#{r['initiative_id']} {r['title']}" for r in initiatives.to_dict("records")}
+    left, right = st.columns(2)
+    with left, st.form("decision", clear_on_submit=True):
+        st.markdown("**Record a decision**")
+        text = st.text_area("Decision", key="decision_text")
+        about = st.selectbox("About initiative", [None, *labels], format_func=lambda i: "—" if i is None else labels[i],
+                             key="decision_initiative")
+        kpi_id = st.selectbox("About KPI", [None, *KPIS], format_func=lambda i: "—" if i is None else KPIS[i].name,
+                              key="decision_kpi")
+        if st.form_submit_button("Record decision", type="primary"):
+            try:
+                session.write(joint.add_decision, ag.meeting_date, text, who, about, kpi_id)
+            except joint.EditRefused as exc:
+                identity.refused(exc)
+            else:
+                st.rerun()
+    with right, st.form("action", clear_on_submit=True):
+        st.markdown("**Record an action item**")
+        text = st.text_input("Action", key="action_text")
+        owner = st.text_input("Owner", value=who.name, key="action_owner")
+        due = st.date_input("Due", value=None, key="action_due")
+        about = st.selectbox("About initiative", [None, *labels], format_func=lambda i: "—" if i is None else labels[i],
+                             key="action_initiative")
+        if st.form_submit_button("Record action", type="primary"):
+            try:
+                session.write(joint.add_action, ag.meeting_date, text, owner, due, who, about)
+            except joint.EditRefused as exc:
+                identity.refused(exc)
+            else:
+                st.rerun()
+
+
+def _outcomes(ag) -> None:
+    decided = session.decisions(ag.meeting_date)
+    raised = session.actions(ag.meeting_date, raised_at=ag.meeting_date)
+    st.markdown(f"#### Decided on {ag.meeting_date:%d %b %Y}")
+    if decided.empty:
+        st.write("No decisions recorded yet.")
+    for r in decided.to_dict("records"):
+        about = r["initiative"] if isinstance(r["initiative"], str) else \
+            (KPIS[r["kpi_id"]].name if isinstance(r["kpi_id"], str) else "")
+        st.markdown(f"- {r['text']}" + (f" *({about})*" if about else "") + f" — {r['author']} ({r['role']})")
+    st.markdown(f"#### Actions raised on {ag.meeting_date:%d %b %Y}")
+    if raised.empty:
+        st.write("No action items recorded yet.")
+    else:
+        st.dataframe(raised[["action_id", "text", "owner", "due_date", "status"]], hide_index=True,
+                     width="stretch", column_config={"action_id": "#", "text": "Action",
+                                                              "due_date": st.column_config.DateColumn("Due")})
+
+
+def _pack(ag, version: str) -> None:
+    st.subheader("After the meeting")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Meeting pack**: scorecard, agenda, trends of the red KPIs, priorities, decisions and "
+                    "actions — one HTML file (interactive, opens offline) and a PDF.")
+        if st.button("Prepare the meeting pack", icon=":material/picture_as_pdf:", key="make_pack"):
+            with st.spinner("Drawing the charts…"):
+                st.session_state["_pack"] = (ag.meeting_date, *session.meeting_pack(ag.meeting_date))
+        made = st.session_state.get("_pack")
+        if made and made[0] == ag.meeting_date:
+            _, stem, html, pdf = made
+            a, b = st.columns(2)
+            a.download_button("Pack (HTML)", html, f"{stem}.html", "text/html", icon=":material/download:",
+                              key="pack_html")
+            b.download_button("Pack (PDF)", pdf, f"{stem}.pdf", "application/pdf", icon=":material/download:",
+                              key="pack_pdf")
+    with right:
+        st.markdown(f"**Scorecard of {ag.period.label()}** as a spreadsheet, with definitions.")
+        sheet = session.scorecard_export(version, ag.period.start, ag.period.end)
+        a, b = st.columns(2)
+        a.download_button("Scorecard (CSV)", exports.to_csv(sheet), f"scorecard-{ag.period.start:%Y-%m}.csv",
+                          "text/csv", icon=":material/download:", key="meeting_scorecard_csv")
+        b.download_button("Scorecard (Excel)", exports.to_excel({"Scorecard": sheet}),
+                          f"scorecard-{ag.period.start:%Y-%m}.xlsx", icon=":material/download:",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key="meeting_scorecard_xlsx")
+
+
+def render() -> None:
+    who = identity.editor()
+    version = session.data_version()
+    st.title("Steering meeting")
+    top, side = st.columns([1, 3])
+    with top:
+        meeting_date = _meeting_date()
+    ag = session.build_agenda(meeting_date)
+    held = meeting_date in session.meetings()
+    with side:
+        last = f"last meeting {ag.last_meeting:%d %b %Y}" if ag.last_meeting else "no earlier meeting recorded"
+        st.caption(f"Reviews **{ag.period.label()}** against {ag.compared_with.label()} ({last}). "
+                   f"{'Recorded meeting.' if held else 'Not recorded yet: it is once a decision or action is.'} "
+                   f"{freshness_text(session.freshness(version))}")
+    st.subheader("Agenda")
+    if ag.is_empty:
+        st.success("Nothing needs the meeting: every KPI is on or near target and nothing is pending.")
+    left, right = st.columns(2)
+    with left:
+        _red_kpis(ag)
+        _movers(ag)
+    with right:
+        _initiatives(ag)
+    _open_actions(ag, who)
+    _record(ag, who, session.initiatives(meeting_date))
+    _outcomes(ag)
+    _pack(ag, version)

@@ -1,0 +1,108 @@
+"""The steering meeting's agenda and 'is it working?', on the tiny
+hand-built database (orders January–April 2025, see conftest.py)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from cxhub import agenda, joint, progress
+from cxhub.kpis import Period
+
+CMO = joint.Editor("Claire", "CMO")
+CIO = joint.Editor("Ian", "CIO")
+
+
+@pytest.mark.parametrize("meeting, data_end, month", [
+    (date(2025, 4, 10), date(2025, 7, 10), date(2025, 3, 1)),   # the month before the meeting
+    (date(2025, 4, 1), date(2025, 7, 10), date(2025, 3, 1)),
+    (date(2025, 8, 20), date(2025, 7, 10), date(2025, 6, 1)),   # data ends mid-July: June is the last full month
+    (date(2025, 8, 20), date(2025, 7, 31), date(2025, 7, 1)),   # ... or ends with July
+])
+def test_a_meeting_reviews_the_last_full_month_before_it(meeting, data_end, month):
+    assert agenda.review_period(meeting, data_end).start == month
+
+
+def test_red_kpis_and_what_turned_red(tiny_db):
+    ag = agenda.build_agenda(tiny_db, date(2025, 4, 10))
+    assert ag.period == Period(date(2025, 3, 1), date(2025, 3, 31))
+    assert ag.compared_with == Period(date(2025, 2, 1), date(2025, 2, 28)) and ag.last_meeting is None
+    # March by hand: churn 1 of 3 February buyers (c2) = 33.3% against a 30% ceiling: red; in February
+    # nobody churned (0%): green, so it turned red. CSAT is 57% against 60 but on 7 answers: not news.
+    assert list(ag.red_kpis["id"]) == ["churn_rate"]
+    assert ag.red_kpis["newly_red"].tolist() == [True]
+    assert ag.red_kpis["value"].iloc[0] == pytest.approx(100 / 3)
+    # Repeat purchase: 0 of 3 February buyers bought twice (red), 1 of 4 in March (25% ≥ 20%).
+    # Revenue per customer: (100 + 50 + 30) / 3 = 60 in February (target 75: red), 300 / 4 = 75 in March.
+    assert list(ag.recovered["id"]) == ["repeat_purchase_rate", "revenue_per_customer"]
+
+
+def test_the_last_meeting_sets_what_we_compare_with(tiny_db):
+    joint.hold_meeting(tiny_db, date(2025, 2, 5), CMO)  # it reviewed January
+    ag = agenda.build_agenda(tiny_db, date(2025, 4, 10))
+    assert ag.last_meeting == date(2025, 2, 5)
+    assert ag.compared_with == Period(date(2025, 1, 1), date(2025, 1, 31))
+    # January has no earlier buyers: no churn figure, so March's red is new since then too.
+    assert ag.red_kpis.set_index("id").loc["churn_rate", "status_then"] == "none"
+    # January: c1 and c2 bought once each, 10 + 20: repeat purchase 0% and revenue per customer 15
+    # (target 75), both red; in March 25% and 75, both on target.
+    assert list(ag.recovered["id"]) == ["repeat_purchase_rate", "revenue_per_customer"]
+
+
+def test_initiatives_and_actions_on_the_agenda(tiny_db):
+    def add(title, status, cmo, cio, due=None, start=None):
+        new_id = joint.create_initiative(tiny_db, {"title": title, "owner": "Joint", "cost_band": "S",
+                                                   "status": status, "due_date": due, "started_on": start,
+                                                   "cmo_impact": cmo[0], "cmo_effort": cmo[1]}, CMO)
+        if cio:
+            joint.update_initiatives(tiny_db, {new_id: {"cio_impact": cio[0], "cio_effort": cio[1]}}, CIO)
+        return new_id
+
+    add("apart", "approved", (5, 2), (3, 2))
+    add("proposed", "proposed", (3, 3), (3, 3))
+    add("late", "in progress", (3, 3), (3, 3), due="2025-04-01", start="2025-01-01")
+    add("apart but done", "done", (5, 1), (1, 5), start="2025-01-01")
+    add("fine", "approved", (3, 3), (4, 3), due="2025-12-31")
+    add("unscored", "approved", (3, 3), None)
+    raised = joint.add_action(tiny_db, date(2025, 3, 10), "Cost it", "Ian", "2025-03-31", CIO)
+    joint.add_action(tiny_db, date(2025, 4, 10), "Raised today", "Ian", "2025-05-31", CIO)
+    ag = agenda.build_agenda(tiny_db, date(2025, 4, 10))
+    reasons = dict(zip(ag.initiatives["title"], ag.initiatives["reasons"]))
+    assert reasons == {
+        "apart": "scores differ by 2 or more",
+        "proposed": "awaiting approval",
+        "late": "overdue",
+        "unscored": "awaiting the CIO's score",
+    }
+    # Only actions from earlier meetings, still open on the day.
+    assert list(ag.open_actions["action_id"]) == [raised] and ag.open_actions["overdue"].all()
+
+
+def test_is_it_working_compares_with_the_month_before_the_start(tiny_db):
+    new_id = joint.create_initiative(tiny_db, {
+        "title": "Web retention", "owner": "CMO", "cost_band": "S", "status": "in progress",
+        "started_on": "2025-03-01", "touchpoints": ["web"], "kpi_ids": ["retention_rate", "digital_share"],
+        "expected_effect": "+5 pts retention"}, CMO, at=datetime(2025, 3, 1))
+    row = joint.initiatives(tiny_db).set_index("initiative_id").loc[new_id].to_dict()
+    trend, summary = progress.progress(tiny_db, row)
+    s = summary.set_index("kpi_id")
+    # Web orders by hand. February: of January's web buyers c1, c2 only c1 bought on the web: 50%.
+    assert s.loc["retention_rate", "baseline"] == pytest.approx(50.0)
+    # The last month with a value is May: April's web buyer c4 did not come back: 0%.
+    assert s.loc["retention_rate", "latest"] == pytest.approx(0.0)
+    assert s.loc["retention_rate", "change"] == pytest.approx(-50.0)
+    assert s.loc["retention_rate", "expected"] == 5.0 and not s.loc["retention_rate", "better"]
+    assert s.loc["retention_rate", "scope"] == "web"
+    # The channel mix is followed company-wide, whatever the initiative's touchpoints.
+    assert s.loc["digital_share", "scope"] == "company"
+    months = sorted(trend.loc[trend["kpi_id"] == "retention_rate", "bucket_start"])
+    assert months[0] == date(2024, 12, 1) and months[-1] == date(2025, 6, 1)  # 3 months before → last full month
+
+
+def test_no_progress_before_the_start(tiny_db):
+    new_id = joint.create_initiative(tiny_db, {"title": "Later", "owner": "CMO", "cost_band": "S",
+                                               "kpi_ids": ["csat"]}, CMO)
+    row = joint.initiatives(tiny_db).set_index("initiative_id").loc[new_id].to_dict()
+    trend, summary = progress.progress(tiny_db, row)
+    assert trend.empty and summary.empty

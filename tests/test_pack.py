@@ -1,0 +1,113 @@
+"""The meeting pack (HTML and PDF from one content) and the spreadsheet
+exports, on the tiny hand-built database with a meeting recorded."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from cxhub import exports, joint, pack
+from cxhub.cli import main
+from cxhub.kpis import CATALOG, Period, scorecard
+
+MEETING = date(2025, 4, 10)
+CMO = joint.Editor("Claire", "CMO")
+CIO = joint.Editor("Ian", "CIO")
+DECISION = "Fund <b>callbacks</b> & measure FCR"  # markup must come out as text
+
+
+@pytest.fixture
+def meeting_db(tiny_db):
+    a = joint.create_initiative(tiny_db, {"title": "Callback service", "owner": "Joint", "cost_band": "L",
+                                          "cmo_impact": 5, "cmo_effort": 2, "touchpoints": ["contact_center"],
+                                          "kpi_ids": ["fcr"]}, CMO)
+    joint.update_initiatives(tiny_db, {a: {"cio_impact": 3, "cio_effort": 4}}, CIO)
+    joint.add_decision(tiny_db, MEETING, DECISION, CMO, initiative_id=a)
+    joint.add_action(tiny_db, MEETING, "Cost the callback platform", "Ian", "2025-05-15", CIO, a)
+    return tiny_db
+
+
+@pytest.fixture
+def content(meeting_db):
+    return pack.build(meeting_db, MEETING)
+
+
+def test_the_pack_has_every_section_in_order(content):
+    assert [s.title for s in content.sections] == list(pack.SECTIONS)
+    assert content.file_stem() == "cxhub-steering-2025-04-10"
+    trends = content.sections[2]
+    assert [b.title for b in trends.blocks] == ["Churn rate"]  # the one red KPI of March (see test_agenda)
+
+
+def test_the_html_is_self_contained_and_escapes_user_text(content):
+    html = pack.to_html(content)
+    for title in pack.SECTIONS:
+        assert f"<h2>{title}</h2>" in html
+    # Nothing is fetched: no element loads a URL (plotly.js itself is inline, its
+    # code's own strings set aside), no stylesheet link, no @import.
+    markup = re.sub(r"<script>.*?</script>", "<script></script>", html, flags=re.DOTALL)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", markup)
+    assert "<link" not in markup and "@import" not in markup and "<script src" not in html
+    assert html.count('class="plotly-graph-div"') == 2  # the red KPI's trend and the priorities matrix
+    assert "Plotly.newPlot" in html and len(html) > 3_000_000  # plotly.js is inlined
+    assert "Fund &lt;b&gt;callbacks&lt;/b&gt; &amp; measure FCR" in html
+    assert "<b>callbacks</b>" not in html
+
+
+def test_the_pdf_has_the_same_content(content):
+    reader = PdfReader(io.BytesIO(pack.to_pdf(content)))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert len(reader.pages) >= len(pack.SECTIONS)  # each section starts a page
+    starts = [next(i for i, p in enumerate(reader.pages) if title in p.extract_text()) for title in pack.SECTIONS]
+    assert starts == sorted(starts), "sections in order"
+    for needle in ("Steering meeting, 10 Apr 2025", "Reviews Mar 2025 against Feb 2025", "Churn rate",
+                   "Callback service", "needs discussion", DECISION, "Cost the callback platform",
+                   "Priority = agreed impact ÷ agreed effort"):
+        assert needle in text, needle
+    # Every KPI of the catalog is on the scorecard page.
+    first = reader.pages[0].extract_text()
+    assert all(k.name in first for k in CATALOG)
+    # The charts are images embedded in the file.
+    assert sum(len(p.images) for p in reader.pages) == 2
+
+
+def test_cli_writes_both_files(tiny_db_path, tmp_path, capsys):
+    out = tmp_path / "pack"
+    assert main(["pack", "--meeting", "2025-04-10", "--out", str(out), "--db", str(tiny_db_path)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["cxhub-steering-2025-04-10.html",
+                                                      "cxhub-steering-2025-04-10.pdf"]
+    assert (out / "cxhub-steering-2025-04-10.pdf").read_bytes().startswith(b"%PDF")
+    assert "cxhub-steering-2025-04-10.html" in capsys.readouterr().out
+
+
+def test_cli_pack_refuses_a_missing_database(tmp_path, capsys):
+    assert main(["pack", "--meeting", "2025-04-10", "--out", str(tmp_path), "--db", str(tmp_path / "no.duckdb")]) == 2
+    assert "No database at" in capsys.readouterr().err
+
+
+def test_scorecard_export_round_trips_through_csv_and_excel(tiny_db):
+    period = Period(date(2025, 3, 1), date(2025, 3, 31))
+    card = scorecard(tiny_db, period)
+    sheet = exports.scorecard_frame(card, period, pd.Timestamp("2025-04-02 08:00:01"))
+    assert list(sheet["kpi_id"]) == [k.id for k in CATALOG]
+    from_csv = pd.read_csv(io.BytesIO(exports.to_csv(sheet)), encoding="utf-8-sig")
+    from_xlsx = pd.read_excel(io.BytesIO(exports.to_excel({"Scorecard": sheet})), sheet_name="Scorecard")
+    for frame in (from_csv, from_xlsx):
+        row = frame.set_index("kpi_id").loc["churn_rate"]
+        assert row["value"] == pytest.approx(100 / 3) and row["status"] == "red"
+        assert row["definition"] == next(k.business for k in CATALOG if k.id == "churn_rate")
+        assert str(row["data_loaded_at"]).startswith("2025-04-02 08:00:01")
+
+
+def test_initiatives_export_lists_every_field(meeting_db):
+    frame = joint.initiatives(meeting_db)
+    sheet = pd.read_excel(io.BytesIO(exports.to_excel({"Initiatives": exports.initiatives_frame(frame)})))
+    row = sheet.iloc[0]
+    assert row["title"] == "Callback service" and row["touchpoints"] == "contact_center"
+    assert row["priority"] == pytest.approx(4 / 3) and bool(row["needs_discussion"])
+    assert {f.label.lower().replace(" ", "_") for f in joint.FIELDS} <= set(sheet.columns)
