@@ -81,8 +81,7 @@ def _ranked_table(frame: pd.DataFrame, who, touchpoint_ids: list[str]) -> None:
             identity.refused(exc)
         else:
             st.session_state[EDITOR_ROUND] = st.session_state.get(EDITOR_ROUND, 0) + 1
-            st.toast(f"Saved {count} change(s) as {who.name} ({who.role}).", icon=":material/check:")
-            st.rerun()
+            identity.saved(f"Saved {count} change(s) as {who.name} ({who.role}).")
     note.caption(f"{sum(len(c) for c in edits.values())} unsaved change(s). You score as {who.role}: "
                  f"the other executive's scores are locked. All edits are saved together or not at all.")
 
@@ -166,12 +165,12 @@ def _new_initiative(who, touchpoint_ids: list[str]) -> None:
                 except joint.EditRefused as exc:
                     identity.refused(exc)
                 else:
-                    st.toast(f"Added initiative #{new_id}.", icon=":material/check:")
-                    st.rerun()
+                    identity.saved(f"Added initiative #{new_id}.")
 
 
 def render() -> None:
     who = identity.editor()
+    identity.confirm_saved()
     version = session.data_version()
     today = date.today()
     frame = session.initiatives(today)

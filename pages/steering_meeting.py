@@ -97,7 +97,7 @@ def _open_actions(ag, who) -> None:
             identity.refused(exc)
         else:
             st.session_state[ACTIONS_ROUND] = st.session_state.get(ACTIONS_ROUND, 0) + 1
-            st.rerun()
+            identity.saved(f"Updated {len(changes)} action item(s).")
 
 
 def _record(ag, who, initiatives: pd.DataFrame) -> None:
@@ -120,7 +120,7 @@ def _record(ag, who, initiatives: pd.DataFrame) -> None:
             except joint.EditRefused as exc:
                 identity.refused(exc)
             else:
-                st.rerun()
+                identity.saved("Decision recorded.")
     with right, st.form("action", clear_on_submit=True):
         st.markdown("**Record an action item**")
         text = st.text_input("Action", key="action_text")
@@ -134,7 +134,7 @@ def _record(ag, who, initiatives: pd.DataFrame) -> None:
             except joint.EditRefused as exc:
                 identity.refused(exc)
             else:
-                st.rerun()
+                identity.saved("Action item recorded.")
 
 
 def _outcomes(ag) -> None:
@@ -187,6 +187,7 @@ def _pack(ag, version: str) -> None:
 
 def render() -> None:
     who = identity.editor()
+    identity.confirm_saved()
     version = session.data_version()
     st.title("Steering meeting")
     top, side = st.columns([1, 3])

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
+from datetime import date
 from pathlib import Path
+
+import pandas as pd
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxhub import db
+from cxhub import db, joint
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TOUCHPOINTS = ["web", "mobile_app", "contact_center", "store", "email", "social", "chat"]
-PAGES = ["overview", "channels", "data", "glossary", *TOUCHPOINTS]
+PAGES = ["overview", "channels", "priorities", "meeting", "data", "glossary", *TOUCHPOINTS]
 
 
 def app(path, monkeypatch, params: dict | None = None) -> AppTest:
@@ -47,7 +51,7 @@ def test_every_page_runs_on_the_demo(demo_db_path, monkeypatch, url_path):
     assert at.title, "every page has a title"
 
 
-@pytest.mark.parametrize("url_path", ["overview", "channels", "data", "glossary", "web"])
+@pytest.mark.parametrize("url_path", ["overview", "channels", "priorities", "meeting", "data", "glossary", "web"])
 def test_every_page_runs_on_an_empty_database(empty_db_path, monkeypatch, url_path):
     # An empty database has no touchpoints: only pages that exist can be opened.
     at = app(empty_db_path, monkeypatch)
@@ -149,3 +153,134 @@ def test_data_page_upload_dry_run_then_load(tiny_db_path, monkeypatch):
     history = next(df.value for df in at.dataframe if "rows_rejected" in df.value.columns)
     assert history.iloc[0]["source"] == "new.csv" and history.iloc[0]["outcome"] == "partial"
     assert len(at.get("download_button")) == 1  # the rejected rows, as CSV
+
+
+# ---- joint work: edits go through the pages and land in the database --------
+
+@pytest.fixture
+def writable_demo(demo_db_path, tmp_path):
+    """A copy of the demo database that a test may change."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copyfile(demo_db_path, path)
+    return path
+
+
+def joint_page(path, monkeypatch, url_path, editor=None):
+    at = app(path, monkeypatch)
+    if editor:
+        at.session_state["_editor"] = editor
+    return open_page(at, url_path)
+
+
+def read(path, fn, *args):
+    con = db.connect(path, read_only=True)
+    try:
+        return fn(con, *args)
+    finally:
+        con.close()
+
+
+CMO = joint.Editor("Test CMO", "CMO")
+
+
+def seed_edits(at, key, edited_rows):
+    at.session_state[key] = {"edited_rows": edited_rows, "added_rows": [], "deleted_rows": []}
+    return at.run()
+
+
+def test_identity_is_picked_once_per_session(writable_demo, monkeypatch):
+    at = joint_page(writable_demo, monkeypatch, "priorities")
+    assert "Pick your name and role in the sidebar to edit." in texts(at)
+    at.sidebar.text_input(key="identity_name").input("Ana")
+    at.sidebar.radio(key="identity_role").set_value("CIO")
+    at = at.sidebar.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["_editor"] == joint.Editor("Ana", "CIO")
+    assert "Editing as **Ana** (CIO)" in "\n".join(c.value for c in at.sidebar.caption)
+
+
+def test_priorities_edit_round_trip(writable_demo, monkeypatch):
+    at = joint_page(writable_demo, monkeypatch, "priorities", CMO)
+    table = at.data_editor(key="initiative_editor_0").value
+    top = int(table["initiative_id"].iloc[0])
+    before = read(writable_demo, joint.initiatives).set_index("initiative_id").loc[top]
+    new_score = 1 if before["cmo_impact"] != 1 else 2
+    at = seed_edits(at, "initiative_editor_0", {0: {"cmo_impact": new_score}})
+    at = at.button(key="save_initiatives").click().run()
+    assert not at.exception and not at.error
+    after = read(writable_demo, joint.initiatives).set_index("initiative_id").loc[top]
+    assert after["cmo_impact"] == new_score
+    # Priority follows the new score: (CMO + CIO impact) / 2 over agreed effort.
+    assert after["priority"] == pytest.approx((new_score + after["cio_impact"]) / 2 / after["agreed_effort"])
+    last = read(writable_demo, joint.history, "initiative", top).iloc[-1]
+    assert (last["field"], last["old_value"], last["new_value"], last["author"], last["role"]) == (
+        "cmo_impact", str(before["cmo_impact"]), str(new_score), "Test CMO", "CMO")
+    # The table starts afresh (a new key), showing the saved value.
+    fresh = at.data_editor(key="initiative_editor_1").value.set_index("initiative_id")
+    assert fresh.loc[top, "cmo_impact"] == new_score
+
+
+@pytest.mark.parametrize("edit, message", [
+    ({"cmo_impact": 7}, "CMO impact = 7 refused — CMO impact must be a whole number from 1 to 5."),
+    ({"cio_impact": 5}, "CIO impact is the CIO's score; you act as CMO."),
+    ({"due_date": "2020-01-01", "started_on": "2020-06-01"}, "Due 2020-01-01 refused — it is before Started 2020-06-01."),
+])
+def test_priorities_refuse_a_bad_edit_and_save_nothing(writable_demo, monkeypatch, edit, message):
+    at = joint_page(writable_demo, monkeypatch, "priorities", CMO)
+    before = writable_demo.read_bytes()
+    # A good edit on row 1 travels with the bad one on row 0: neither is saved.
+    at = seed_edits(at, "initiative_editor_0", {0: edit, 1: {"title": "Renamed"}})
+    at = at.button(key="save_initiatives").click().run()
+    assert not at.exception
+    assert any("Nothing was saved" in e.value and message in e.value for e in at.error), [e.value for e in at.error]
+    assert writable_demo.read_bytes() == before
+
+
+def test_priorities_add_an_initiative(writable_demo, monkeypatch):
+    at = joint_page(writable_demo, monkeypatch, "priorities", CMO)
+    title_box = next(t for t in at.text_input if t.label == "Title")
+    title_box.input("Store pickup lockers")
+    next(m for m in at.multiselect if m.label == "Touchpoints").set_value(["store"])
+    next(n for n in at.number_input if n.label == "CMO impact").set_value(4)
+    at = next(b for b in at.button if b.label == "Add initiative").click().run()
+    assert not at.exception and not at.error
+    frame = read(writable_demo, joint.initiatives)
+    new = frame[frame["title"] == "Store pickup lockers"].iloc[0]
+    assert new["touchpoints"] == ["store"] and new["cmo_impact"] == 4 and new["status"] == "proposed"
+    assert new["awaiting_score"] == "CIO"
+
+
+def test_meeting_agenda_record_and_pack(writable_demo, monkeypatch):
+    at = joint_page(writable_demo, monkeypatch, "meeting", CMO)
+    at = at.date_input(key="meeting_date").set_value(date(2026, 11, 12)).run()
+    assert not at.exception
+    assert at.query_params["date"] == "2026-11-12"  # a link opens the same meeting
+    page = texts(at)
+    assert "Reviews **Oct 2026** against Sep 2026 (last meeting 09 Oct 2026)" in page
+    for heading in ("1. KPIs off target", "2. Biggest movers", "3. Initiatives to discuss", "4. Open action items"):
+        assert heading in page
+    agenda_items = at.dataframe[0].value  # initiatives to discuss
+    assert "Contact-center platform upgrade" in set(agenda_items["title"])  # overdue and scored apart
+    # Record a decision and an action.
+    at.text_area(key="decision_text").input("Approve the loyalty relaunch, pilot in two regions.")
+    at = next(b for b in at.button if b.label == "Record decision").click().run()
+    at.text_input(key="action_text").input("Pick the two pilot regions.")
+    at.date_input(key="action_due").set_value(date(2026, 12, 1))
+    at = next(b for b in at.button if b.label == "Record action").click().run()
+    assert not at.exception and not at.error
+    decided = read(writable_demo, joint.decisions, date(2026, 11, 12))
+    assert list(decided["text"]) == ["Approve the loyalty relaunch, pilot in two regions."]
+    raised = read(writable_demo, joint.actions, date(2026, 11, 12), date(2026, 11, 12))
+    assert list(raised["text"]) == ["Pick the two pilot regions."] and list(raised["owner"]) == ["Test CMO"]
+    assert "Approve the loyalty relaunch, pilot in two regions." in texts(at)
+    # Close the first open action from an earlier meeting.
+    first = int(at.data_editor(key="action_editor_0").value["action_id"].iloc[0])
+    at = seed_edits(at, "action_editor_0", {0: {"status": "done"}})
+    at = at.button(key="save_actions").click().run()
+    closed = read(writable_demo, joint.actions, date(2026, 11, 12)).set_index("action_id").loc[first]
+    assert closed["status"] == "done" and pd.Timestamp(closed["closed_on"]).date() == date(2026, 11, 12)
+    # The pack is one click away.
+    at = at.button(key="make_pack").click().run()
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Pack (HTML)" in labels and "Pack (PDF)" in labels

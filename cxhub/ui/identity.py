@@ -40,3 +40,16 @@ def editor() -> joint.Editor | None:
 def refused(exc: joint.EditRefused) -> None:
     """Show why an edit was refused, rule by rule."""
     st.error("Nothing was saved:\n\n" + "\n".join(f"- {e}" for e in exc.errors), icon=":material/block:")
+
+
+def saved(message: str) -> None:
+    """Confirm a write on the next run (the page reruns to show the new data)."""
+    st.session_state["_saved"] = message
+    st.rerun()
+
+
+def confirm_saved() -> None:
+    """Show the confirmation left by saved(), once."""
+    message = st.session_state.pop("_saved", None)
+    if message:
+        st.toast(message, icon=":material/check:")

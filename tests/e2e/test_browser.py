@@ -11,12 +11,12 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from cxhub import db, demo
+from cxhub import db, demo, joint, pack
 from cxhub.kpis.period import month_end, preset_period
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,8 +60,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    path = tmp_path_factory.mktemp("e2e") / "demo.duckdb"
+def database(tmp_path_factory):
+    return tmp_path_factory.mktemp("e2e") / "demo.duckdb"
+
+
+@pytest.fixture(scope="module")
+def server(database, browser):
+    path = database
     con = db.connect(path)
     demo.build_demo(con, customers=3000, end_month=demo.default_end_month())
     con.close()
@@ -83,6 +88,13 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    # The server's very first script run treats pages/ as a legacy page folder
+    # and answers a deep link with "page not found" (Streamlit's own start-up
+    # path); one visit to the main page first, as after any restart.
+    warm = browser.new_page()
+    warm.goto(url, wait_until="domcontentloaded")
+    warm.get_by_role("heading", name="Shared scorecard").wait_for(timeout=60_000)
+    warm.close()
     yield url
     proc.terminate()
     proc.wait(timeout=20)
@@ -115,6 +127,9 @@ PAGES = [
     ("mobile_app", "Mobile app", ["Customer satisfaction and IT health, one time axis", "What detractors say"],
      "touchpoint-mobile_app.png"),
     ("contact_center", "Contact center", ["Intents resolved least"], "touchpoint-contact_center.png"),
+    ("priorities", "Joint priorities", ["Ranked initiatives", "Impact × effort", "Is it working?", "Change log"],
+     "priorities.png"),
+    ("meeting", "Steering meeting", ["Agenda", "During the meeting", "After the meeting"], "meeting.png"),
     ("data", "Data & freshness", ["The data contract"], "data.png"),
     ("glossary", "Glossary", ["Retention"], "glossary.png"),
 ]
@@ -146,3 +161,99 @@ def test_shared_link_reproduces_the_view(browser, server):
         assert page.locator('[data-testid="stSidebar"]').get_by_text("smb", exact=True).count() >= 1
     finally:
         page.close()
+
+
+def _sign_in(page, name: str, role: str) -> None:
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_label("Your name", exact=True).fill(name)
+    sidebar.get_by_text(role, exact=True).click()
+    sidebar.get_by_role("button", name="Start editing").click()
+    sidebar.get_by_text(f"Editing as {name}").wait_for(timeout=30_000)
+
+
+def _settled(page) -> None:
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def test_record_a_decision_in_the_browser(browser, server, database):
+    page = open_and_wait(browser, f"{server}/meeting?date=2026-12-03", "Steering meeting", "meeting-before.png")
+    try:
+        _sign_in(page, "Browser CIO", "CIO")
+        _settled(page)
+        text = "Move the platform cut-over to January."
+        page.get_by_role("textbox", name="Decision", exact=True).fill(text)
+        page.get_by_role("button", name="Record decision").click()
+        page.get_by_text(f"{text} — Browser CIO (CIO)").wait_for(timeout=60_000)
+        _settled(page)
+        page.screenshot(path=str(SHOTS / "meeting-recorded.png"), full_page=True)
+    finally:
+        page.close()
+    con = db.connect(database, read_only=True)
+    try:
+        decided = joint.decisions(con, date(2026, 12, 3))
+    finally:
+        con.close()
+    assert list(decided["text"]) == [text] and list(decided["author"]) == ["Browser CIO"]
+
+
+def test_edit_a_score_in_the_ranked_table(browser, server, database):
+    page = open_and_wait(browser, f"{server}/priorities", "Joint priorities", "priorities-before.png")
+    try:
+        _sign_in(page, "Browser CMO", "CMO")
+        _settled(page)
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        grid.scroll_into_view_if_needed()
+        # Open the first row's "CMO impact" cell with the keyboard: focus the grid's
+        # first cell, move right to the column, type the new score.
+        con = db.connect(database, read_only=True)
+        try:
+            top = joint.initiatives(con).iloc[0]
+        finally:
+            con.close()
+        new_score = 1 if top["cmo_impact"] != 1 else 2
+        # The grid draws on a canvas: open the cell by its place. At this window
+        # width the "CMO impact" column spans x 798-872 and the first row y 36-71.
+        box = grid.bounding_box()
+        page.mouse.dblclick(box["x"] + 835, box["y"] + 53)
+        page.wait_for_timeout(300)
+        page.keyboard.press("Control+a")
+        page.keyboard.type(str(new_score))
+        page.keyboard.press("Enter")
+        _settled(page)
+        page.get_by_role("button", name="Save changes").click()
+        # The confirmation shows once the page has reloaded the saved data.
+        page.get_by_text("Saved 1 change(s) as Browser CMO (CMO).").wait_for(timeout=60_000)
+        _settled(page)
+        page.screenshot(path=str(SHOTS / "priorities-saved.png"), full_page=True)
+    finally:
+        page.close()
+    con = db.connect(database, read_only=True)
+    try:
+        after = joint.initiatives(con).set_index("initiative_id").loc[top["initiative_id"]]
+        last = joint.history(con, "initiative", int(top["initiative_id"])).iloc[-1]
+    finally:
+        con.close()
+    assert after["cmo_impact"] == new_score
+    assert (last["field"], last["author"], last["role"]) == ("cmo_impact", "Browser CMO", "CMO")
+
+
+def test_the_pack_opens_with_no_network(browser, database, tmp_path):
+    con = db.connect(database, read_only=True)
+    try:
+        html_path, _ = pack.write_pack(con, date(2026, 11, 12), tmp_path)
+    finally:
+        con.close()
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url) if not r.url.startswith(("file:", "data:", "blob:")) else None)
+    try:
+        page.goto(html_path.as_uri())
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2",
+                               timeout=30_000)
+        assert page.get_by_role("heading", name="Trends of the red KPIs").count() == 1
+        page.screenshot(path=str(SHOTS / "pack-html.png"), full_page=False)
+        assert fetched == []
+    finally:
+        context.close()
