@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cxhub import joint
 from cxhub.kpis import CATALOG, GROUPS, MIN_RESPONSES
 
 
@@ -30,3 +31,13 @@ def render() -> None:
         f"- **Too few responses**: a survey KPI from fewer than {MIN_RESPONSES} answers is shown grey, "
         "not rated. NPS and CSAT show a 95% margin of error (±)."
     )
+    st.header("Joint work")
+    st.markdown(f"- **Priority**: {joint.PRIORITY_DEFINITION}\n"
+                f"- **{joint.ALIGNMENT_DEFINITION.split(':')[0]}**:{joint.ALIGNMENT_DEFINITION.split(':', 1)[1]}\n"
+                "- **Overdue**: past its due date and neither done nor dropped (initiatives and action items).\n"
+                "- **The agenda** of a meeting reviews the last full month before it: KPIs off target (those "
+                "that were not red at the last meeting are marked as turned red), the biggest movers, "
+                "initiatives that need discussion, are overdue or await approval or a score, and action items "
+                "still open from earlier meetings. Survey KPIs on too few answers are left out.")
+    st.markdown("**An initiative's fields**")
+    st.markdown("\n".join(f"- **{f.label}**: {f.help}" for f in joint.FIELDS))

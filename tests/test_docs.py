@@ -64,3 +64,17 @@ def test_glossary_and_contract_pages_show_everything(demo_db_path, monkeypatch):
         assert table.name in labels, table.name
         for c in table.columns:
             assert c.name in columns, (table.name, c.name)
+
+
+def test_joint_work_is_documented(demo_db_path, monkeypatch):
+    from test_pages import app, open_page
+
+    from cxhub import joint
+
+    at = open_page(app(demo_db_path, monkeypatch), "glossary")
+    body = "\n".join(m.value for m in at.markdown)
+    assert joint.PRIORITY_DEFINITION in body
+    for f in joint.FIELDS:
+        assert f"**{f.label}**: {f.help}" in body, f.name
+    readme = (ROOT / "README.md").read_text()
+    assert "cxhub pack --meeting" in readme and "needs discussion" in readme
