@@ -215,15 +215,11 @@ class _PackPDF(FPDF):
 
 
 def _pdf_table(pdf: _PackPDF, table: Table) -> None:
-    pdf.set_font("DejaVu", "B", 10)
-    pdf.set_text_color(*_INK)
-    pdf.cell(0, 7, table.title, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 8)
+    _line(pdf, table.title, 10, bold=True, height=7)
     if not table.rows:
-        pdf.set_text_color(*_MUTED)
-        pdf.multi_cell(0, 5, table.empty, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(2)
+        _line(pdf, table.empty, 8, color=_MUTED, space_after=2)
         return
+    pdf.set_font("DejaVu", "", 8)
     # Column weights from their content: a header word never breaks, long text wraps.
     widths = [min(max(max(len(w) for w in c.split()) + 2, 6, *(len(r[i]) for r in table.rows)), 40)
               for i, c in enumerate(table.columns)]
@@ -243,6 +239,15 @@ def _pdf_table(pdf: _PackPDF, table: Table) -> None:
     pdf.ln(3)
 
 
+def _line(pdf: _PackPDF, text: str, size: int, bold: bool = False, color=_INK, height: float = 5,
+          space_after: float = 0) -> None:
+    """A paragraph in one style, wrapped to the page width."""
+    pdf.set_font("DejaVu", "B" if bold else "", size)
+    pdf.set_text_color(*color)
+    pdf.multi_cell(0, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(space_after)
+
+
 def to_pdf(pack: Pack) -> bytes:
     """The same content as the HTML, one section per page (or more)."""
     pdf = _PackPDF(pack)
@@ -250,34 +255,19 @@ def to_pdf(pack: Pack) -> bytes:
     for n, section in enumerate(pack.sections):
         pdf.add_page()
         if n == 0:
-            pdf.set_font("DejaVu", "B", 18)
-            pdf.set_text_color(*_INK)
-            pdf.multi_cell(0, 9, pack.title, new_x="LMARGIN", new_y="NEXT")
-            pdf.set_font("DejaVu", "", 9)
-            pdf.set_text_color(*_MUTED)
-            pdf.multi_cell(0, 5, pack.subtitle, align="L", new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(4)
-        pdf.set_font("DejaVu", "B", 14)
-        pdf.set_text_color(*_INK)
-        pdf.cell(0, 8, section.title, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("DejaVu", "", 9)
-        pdf.set_text_color(*_MUTED)
-        pdf.multi_cell(0, 5, section.intro, align="L", new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(2)
+            _line(pdf, pack.title, 18, bold=True, height=9)
+            _line(pdf, pack.subtitle, 9, color=_MUTED, space_after=4)
+        _line(pdf, section.title, 14, bold=True, height=8)
+        _line(pdf, section.intro, 9, color=_MUTED, space_after=2)
         for block in section.blocks:
             if isinstance(block, Table):
                 _pdf_table(pdf, block)
             elif isinstance(block, Chart):
-                pdf.set_font("DejaVu", "B", 10)
-                pdf.set_text_color(*_INK)
-                pdf.cell(0, 7, block.title, new_x="LMARGIN", new_y="NEXT")
+                _line(pdf, block.title, 10, bold=True, height=7)
                 pdf.image(block.png, w=pdf.epw)
                 pdf.ln(2)
             else:
-                pdf.set_font("DejaVu", "", 9)
-                pdf.set_text_color(*_INK)
-                pdf.multi_cell(0, 5, block, align="L", new_x="LMARGIN", new_y="NEXT")
-                pdf.ln(2)
+                _line(pdf, block, 9, space_after=2)
     return bytes(pdf.output())
 
 

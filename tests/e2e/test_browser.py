@@ -163,6 +163,15 @@ def test_shared_link_reproduces_the_view(browser, server):
         page.close()
 
 
+def _read(database, fn, *args):
+    """Read the server's database file (a read-only open, as the CLI does)."""
+    con = db.connect(database, read_only=True)
+    try:
+        return fn(con, *args)
+    finally:
+        con.close()
+
+
 def _sign_in(page, name: str, role: str) -> None:
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_label("Your name", exact=True).fill(name)
@@ -189,11 +198,7 @@ def test_record_a_decision_in_the_browser(browser, server, database):
         page.screenshot(path=str(SHOTS / "meeting-recorded.png"), full_page=True)
     finally:
         page.close()
-    con = db.connect(database, read_only=True)
-    try:
-        decided = joint.decisions(con, date(2026, 12, 3))
-    finally:
-        con.close()
+    decided = _read(database, joint.decisions, date(2026, 12, 3))
     assert list(decided["text"]) == [text] and list(decided["author"]) == ["Browser CIO"]
 
 
@@ -206,11 +211,7 @@ def test_edit_a_score_in_the_ranked_table(browser, server, database):
         grid.scroll_into_view_if_needed()
         # Open the first row's "CMO impact" cell with the keyboard: focus the grid's
         # first cell, move right to the column, type the new score.
-        con = db.connect(database, read_only=True)
-        try:
-            top = joint.initiatives(con).iloc[0]
-        finally:
-            con.close()
+        top = _read(database, joint.initiatives).iloc[0]
         new_score = 1 if top["cmo_impact"] != 1 else 2
         # The grid draws on a canvas: open the cell by its place. At this window
         # width the "CMO impact" column spans x 798-872 and the first row y 36-71.
@@ -228,22 +229,14 @@ def test_edit_a_score_in_the_ranked_table(browser, server, database):
         page.screenshot(path=str(SHOTS / "priorities-saved.png"), full_page=True)
     finally:
         page.close()
-    con = db.connect(database, read_only=True)
-    try:
-        after = joint.initiatives(con).set_index("initiative_id").loc[top["initiative_id"]]
-        last = joint.history(con, "initiative", int(top["initiative_id"])).iloc[-1]
-    finally:
-        con.close()
+    after = _read(database, joint.initiatives).set_index("initiative_id").loc[top["initiative_id"]]
+    last = _read(database, joint.history, "initiative", int(top["initiative_id"])).iloc[-1]
     assert after["cmo_impact"] == new_score
     assert (last["field"], last["author"], last["role"]) == ("cmo_impact", "Browser CMO", "CMO")
 
 
 def test_the_pack_opens_with_no_network(browser, database, tmp_path):
-    con = db.connect(database, read_only=True)
-    try:
-        html_path, _ = pack.write_pack(con, date(2026, 11, 12), tmp_path)
-    finally:
-        con.close()
+    html_path, _ = _read(database, pack.write_pack, date(2026, 11, 12), tmp_path)
     context = browser.new_context(offline=True)
     page = context.new_page()
     fetched = []
