@@ -67,9 +67,7 @@ def _ranked_table(frame: pd.DataFrame, who, touchpoint_ids: list[str]) -> None:
     key = editor_key()
     st.data_editor(view[order], key=key, hide_index=True, num_rows="fixed", width="stretch",
                    column_config=_column_config(who, touchpoint_ids), disabled=who is None)
-    edited = st.session_state.get(key, {}).get("edited_rows", {}) if key in st.session_state else {}
-    ids = view["initiative_id"].tolist()
-    edits = {int(ids[int(row)]): dict(changes) for row, changes in edited.items()}
+    edits = identity.pending_edits(key, view["initiative_id"].tolist())
     if who is None:
         st.caption("Pick your name and role in the sidebar to edit.")
         return

@@ -85,8 +85,8 @@ def _open_actions(ag, who) -> None:
                        "status": st.column_config.SelectboxColumn("Status", options=list(joint.ACTION_STATUSES),
                                                                   required=True),
                    })
-    edited = st.session_state[key].get("edited_rows", {}) if key in st.session_state else {}
-    changes = {int(view["action_id"].iloc[int(row)]): c["status"] for row, c in edited.items() if "status" in c}
+    edited = identity.pending_edits(key, view["action_id"].tolist())
+    changes = {action_id: c["status"] for action_id, c in edited.items() if "status" in c}
     if who is not None and st.button("Save action statuses", disabled=not changes, key="save_actions"):
         def close_all(con):
             for action_id, status in changes.items():

@@ -53,3 +53,10 @@ def confirm_saved() -> None:
     message = st.session_state.pop("_saved", None)
     if message:
         st.toast(message, icon=":material/check:")
+
+
+def pending_edits(key: str, ids: list[int]) -> dict[int, dict]:
+    """The unsaved cell edits of the data editor `key`, by the id of each
+    edited row ({row position: changes} as Streamlit keeps them)."""
+    state = st.session_state[key] if key in st.session_state else {}
+    return {int(ids[int(row)]): dict(changes) for row, changes in state.get("edited_rows", {}).items()}
