@@ -12,6 +12,10 @@ from cxhub.ui import identity, layout, session
 from cxhub.ui.kpi_tile import definition, freshness_text
 
 EDITOR_ROUND = "_initiative_editor_round"
+# The ranked table's columns, left to right.
+RANKED_COLUMNS = ["initiative_id", "title", "priority", "alignment", "status", "owner", "cmo_impact", "cmo_effort",
+                  "cio_impact", "cio_effort", "cost_band", "started_on", "due_date", "touchpoints", "kpi_ids",
+                  "expected_effect", "description"]
 
 
 def editor_key() -> str:
@@ -56,16 +60,13 @@ def _column_config(who, touchpoint_ids: list[str]) -> dict:
 def _ranked_table(frame: pd.DataFrame, who, touchpoint_ids: list[str]) -> None:
     st.subheader("Ranked initiatives", help=joint.PRIORITY_DEFINITION + "\n\n" + joint.ALIGNMENT_DEFINITION)
     view = frame.assign(alignment=[_alignment(r) for r in frame.to_dict("records")])
-    order = ["initiative_id", "title", "priority", "alignment", "status", "owner", "cmo_impact", "cmo_effort",
-             "cio_impact", "cio_effort", "cost_band", "started_on", "due_date", "touchpoints", "kpi_ids",
-             "expected_effect", "description"]
     for name in ("started_on", "due_date"):
         view[name] = pd.to_datetime(view[name]).dt.date
     for f in joint.FIELDS:
         if f.kind == "score":
             view[f.name] = view[f.name].astype("Int64")
     key = editor_key()
-    st.data_editor(view[order], key=key, hide_index=True, num_rows="fixed", width="stretch",
+    st.data_editor(view[RANKED_COLUMNS], key=key, hide_index=True, num_rows="fixed", width="stretch",
                    column_config=_column_config(who, touchpoint_ids), disabled=who is None)
     edits = identity.pending_edits(key, view["initiative_id"].tolist())
     if who is None:

@@ -18,6 +18,7 @@ import pytest
 
 from cxhub import db, demo, joint, pack
 from cxhub.kpis.period import month_end, preset_period
+from pages import joint_priorities as page_module
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -209,17 +210,19 @@ def test_edit_a_score_in_the_ranked_table(browser, server, database):
         _settled(page)
         grid = page.locator('[data-testid="stDataFrame"]').first
         grid.scroll_into_view_if_needed()
-        # Open the first row's "CMO impact" cell with the keyboard: focus the grid's
-        # first cell, move right to the column, type the new score.
+        # The grid draws on a canvas, so cells have no elements to click. Select the
+        # first row's first cell (its left edge is the same at any column width), walk
+        # right to "CMO impact" with the keyboard, and type the new score.
         top = _read(database, joint.initiatives).iloc[0]
         new_score = 1 if top["cmo_impact"] != 1 else 2
-        # The grid draws on a canvas: open the cell by its place. At this window
-        # width the "CMO impact" column spans x 798-872 and the first row y 36-71.
+        column = page_module.RANKED_COLUMNS.index("cmo_impact")
         box = grid.bounding_box()
-        page.mouse.dblclick(box["x"] + 835, box["y"] + 53)
-        page.wait_for_timeout(300)
-        page.keyboard.press("Control+a")
+        page.mouse.click(box["x"] + 12, box["y"] + 53)
+        page.wait_for_timeout(200)
+        for _ in range(column):
+            page.keyboard.press("ArrowRight")
         page.keyboard.type(str(new_score))
+        page.wait_for_timeout(200)
         page.keyboard.press("Enter")
         _settled(page)
         page.get_by_role("button", name="Save changes").click()
