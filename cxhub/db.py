@@ -20,6 +20,8 @@ from typing import Any, Sequence
 import duckdb
 import pandas as pd
 
+from cxhub import rollups
+
 DEFAULT_DB = Path("data") / "cxhub.duckdb"
 APP_MEMORY = "1GB"
 ENV_VAR = "CXHUB_DB"
@@ -61,6 +63,8 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 LATEST_VERSION = max(v for v, _, _ in migrations())
+# Migrations that are completed by code after their SQL runs.
+_BUILT_AFTER = {4: rollups.refresh}
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -98,6 +102,8 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> list[i
                         "name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
                     )
                 cur.execute(sql)
+                if version in _BUILT_AFTER:
+                    _BUILT_AFTER[version](cur)
                 cur.execute(
                     "INSERT INTO schema_version VALUES (?, ?, ?)", [version, name, utc_now()]
                 )

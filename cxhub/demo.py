@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
-from cxhub import joint
+from cxhub import joint, rollups
 from cxhub.db import query_rows, utc_now
 from cxhub.kpis.period import add_months, month_end
 
@@ -171,6 +171,7 @@ def build_demo(
                 "outcome, message) VALUES (?, 'demo', ?, ?, ?, ?, 'loaded', ?)",
                 [table, n, n, started, utc_now(), f"demo company, seed {seed}, {customers} customers"],
             )
+        rollups.refresh(cur)
         cur.execute("COMMIT")
     except Exception:
         cur.execute("ROLLBACK")

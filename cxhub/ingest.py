@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from cxhub import contract
+from cxhub import contract, rollups
 from cxhub.db import connect, utc_now, writing
 
 IMPORT_MEMORY = "1GB"
@@ -217,6 +217,8 @@ def load_file(con: duckdb.DuckDBPyConnection, table_name: str, path: str | Path,
                 cur.execute("ROLLBACK")
                 result.outcome = "dry-run"
                 return result
+            # In the load's transaction: a failed load leaves the rollups as they were.
+            rollups.refresh(cur, table.name)
             result.outcome = "loaded" if result.rows_rejected == 0 else "partial"
             _log(cur, result, started)
             cur.execute("COMMIT")

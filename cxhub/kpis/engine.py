@@ -24,13 +24,22 @@ from cxhub.kpis.catalog import CATALOG, KPIS, MIN_RESPONSES, KPI, kpi
 from cxhub.kpis.period import Filters, Period
 
 # What each family reads: its table, the column that dates a row, the columns
-# it needs, and whether the touchpoints' kind is joined in.
+# it needs, whether segment and region reach it through its customer (or are
+# its own columns, in a rollup), and whether the touchpoints' kind is joined in.
 @dataclass(frozen=True)
 class _Source:
     table: str
     date_column: str
     columns: str
     customer_filters: bool = True
+    customer_columns: bool = False  # segment and region are columns of the table
+    touchpoint_kind: bool = False
+    dated_by_timestamp: bool = True
+    sql_file: str = ""  # kpis/sql/<sql_file>.sql; default: the table's name
+
+    def __post_init__(self):
+        if not self.sql_file:
+            object.__setattr__(self, "sql_file", self.table)
 
 
 _SOURCES = {
@@ -40,12 +49,43 @@ _SOURCES = {
         "interactions", "occurred_at",
         "x.customer_id, x.occurred_at, x.resolved, tp.kind, "
         "x.customer_id IN (SELECT customer_id FROM customers) AS known",
+        touchpoint_kind=True,
     ),
     # system_health has no customer: segment and region do not narrow it.
     "health": _Source(
-        "system_health", "day", "x.availability_pct, x.p95_latency_ms, x.incidents", customer_filters=False
+        "system_health", "day", "x.availability_pct, x.p95_latency_ms, x.incidents", customer_filters=False,
+        dated_by_timestamp=False, sql_file="health",
     ),
 }
+
+# The rollups (cxhub/rollups.py) that answer a family with the same numbers
+# from far fewer rows; _source_for says when each may be used.
+_ROLLUP_SOURCES = {
+    "orders": _Source("customer_months", "month", "x.customer_id, x.orders, x.amount, x.prev_month, x.next_month",
+                      dated_by_timestamp=False),
+    "interactions": _Source("interaction_days", "d", "x.known, x.interactions, x.resolved_n, x.first_contact, tp.kind",
+                            customer_columns=True, touchpoint_kind=True, dated_by_timestamp=False),
+}
+_COHORT_ROLLUP = _Source("customer_months", "month", "x.customer_id, x.first_month", dated_by_timestamp=False)
+
+
+def _whole_months(period: Period) -> bool:
+    return period.start.day == 1 and (period.end + timedelta(days=1)).day == 1
+
+
+def _source_for(family: str, periods: Sequence[Period], filters: Filters, slice_by: str | None,
+                use_rollups: bool) -> _Source:
+    """The rollup when it gives the fact table's numbers, else the fact table.
+    interaction_days keeps every dimension a filter or slice needs.
+    customer_months has no touchpoint and knows orders only by month."""
+    rollup = _ROLLUP_SOURCES.get(family) if use_rollups else None
+    if rollup is None:
+        return _SOURCES[family]
+    if family == "orders" and (filters.touchpoints or slice_by == "touchpoint"
+                               or not all(_whole_months(p) for p in periods)):
+        return _SOURCES[family]
+    return rollup
+
 
 COMPANY = "all"  # the slice that is the whole (filtered) company
 
@@ -68,35 +108,39 @@ SLICES = ("touchpoint", "segment", "region")
 
 
 def _filtered(source: _Source, filters: Filters, span: Period, slice_by: str | None) -> tuple[str, list]:
-    """The SELECT of one fact table's rows that pass the filters within span,
+    """The SELECT of one table's rows that pass the filters within span,
     each labelled with its slice (the company, or its touchpoint, segment or
     region; rows with no known customer are '(unknown)' by segment/region)."""
     params: list = []
     joins = ""
-    if source.table == "interactions":
+    if source.touchpoint_kind:
         joins += " JOIN touchpoints tp ON tp.touchpoint_id = x.touchpoint_id"
     # Timestamps are compared by their UTC date: [start 00:00, end + 1 day 00:00).
     where = [f"x.{source.date_column} >= ? AND x.{source.date_column} < ?"]
-    if source.date_column == "day":
-        params += [span.start, span.end + timedelta(days=1)]
-    else:
+    if source.dated_by_timestamp:
         params += [pd.Timestamp(span.start), pd.Timestamp(span.end + timedelta(days=1))]
+    else:
+        params += [span.start, span.end + timedelta(days=1)]
     if filters.touchpoints:
         where.append(f"x.touchpoint_id IN ({', '.join('?' * len(filters.touchpoints))})")
         params += list(filters.touchpoints)
+    # Where segment and region come from: the row itself (a rollup keeps its
+    # customer's), or the customers table.
+    customer = "x" if source.customer_columns else "c"
     if source.customer_filters and filters.by_customer:
         # Rows with no known customer drop out when segment or region is set.
-        joins += " JOIN customers c ON c.customer_id = x.customer_id"
+        if not source.customer_columns:
+            joins += " JOIN customers c ON c.customer_id = x.customer_id"
         for column, values in (("segment", filters.segments), ("region", filters.regions)):
             if values:
-                where.append(f"c.{column} IN ({', '.join('?' * len(values))})")
+                where.append(f"{customer}.{column} IN ({', '.join('?' * len(values))})")
                 params += list(values)
-    elif slice_by in ("segment", "region"):
+    elif slice_by in ("segment", "region") and not source.customer_columns:
         joins += " LEFT JOIN customers c ON c.customer_id = x.customer_id"
     if slice_by == "touchpoint":
         slice_expr = "x.touchpoint_id"
     elif slice_by in ("segment", "region"):
-        slice_expr = f"coalesce(c.{slice_by}, '(unknown)')"
+        slice_expr = f"coalesce({customer}.{slice_by}, '(unknown)')"
     else:
         slice_expr = f"'{COMPANY}'"
     sql = (
@@ -129,17 +173,19 @@ def _periods_values(periods: Sequence[Period]) -> tuple[str, list]:
     return "VALUES " + ", ".join(rows), params
 
 
-def family_query(family: str, periods: Sequence[Period], filters: Filters, slice_by: str | None = None) -> tuple[str, list]:
+def family_query(family: str, periods: Sequence[Period], filters: Filters, slice_by: str | None = None,
+                 use_rollups: bool = True) -> tuple[str, list]:
     """The SQL and bound parameters that compute one KPI family: one row per
-    (pid, slice), with a column per KPI and `<kpi>__n` sample sizes."""
+    (pid, slice), with a column per KPI and `<kpi>__n` sample sizes. It reads
+    a rollup where one gives the same numbers (use_rollups=False: never)."""
     if slice_by not in (None, *SLICES):
         raise ValueError(f"cannot slice by {slice_by!r}; use one of {', '.join(SLICES)}")
-    source = _SOURCES[family]
+    source = _source_for(family, periods, filters, slice_by, use_rollups)
     # Retention needs each period's previous period too.
     span = Period(min(p.previous().start for p in periods), max(p.end for p in periods))
     periods_sql, periods_params = _periods_values(periods)
     filtered_sql, filtered_params = _filtered(source, filters, span, slice_by)
-    sql = _family_sql(family).format(prelude=_PRELUDE.format(periods=periods_sql, filtered=filtered_sql))
+    sql = _family_sql(source.sql_file).format(prelude=_PRELUDE.format(periods=periods_sql, filtered=filtered_sql))
     return sql, periods_params + filtered_params
 
 
@@ -149,6 +195,7 @@ def kpi_values(
     filters: Filters = Filters(),
     kpi_ids: Iterable[str] | None = None,
     slice_by: str | None = None,
+    use_rollups: bool = True,
 ) -> pd.DataFrame:
     """Long frame: pid, slice, kpi_id, value, n, moe — one row per period,
     slice and KPI that had data. A KPI with no data has no row (null).
@@ -158,7 +205,7 @@ def kpi_values(
         wanted = [k for k in wanted if _SOURCES[k.family].customer_filters]
     frames = []
     for family in dict.fromkeys(k.family for k in wanted):
-        sql, params = family_query(family, periods, filters, slice_by)
+        sql, params = family_query(family, periods, filters, slice_by, use_rollups)
         wide = query_df(con, sql, params)
         for k in wanted:
             if k.family != family:
@@ -330,10 +377,26 @@ def by_touchpoint(
     ])
 
 
-def cohort_query(period: Period, filters: Filters = Filters()) -> tuple[str, list]:
+def cohort_query(period: Period, filters: Filters = Filters(), use_rollups: bool = True) -> tuple[str, list]:
     """The SQL and parameters of cohort_retention."""
     # The first order is searched over all time, so the span starts at the epoch.
     everything = Period(date(1970, 1, 1), period.end)
+    cohorts = [period.start.replace(day=1), period.end]
+    if use_rollups and not filters.touchpoints and _whole_months(Period(cohorts[0], period.end)):
+        # customer_months knows each customer's first month: one pass, no self-join.
+        filtered_sql, params = _filtered(_COHORT_ROLLUP, filters, everything, None)
+        sql = f"""
+            WITH filtered AS ({filtered_sql}),
+            cells AS (
+                SELECT first_month AS cohort, datediff('month', first_month, d) AS month_index, count(*) AS active
+                FROM filtered WHERE first_month >= ? AND first_month <= ? GROUP BY ALL
+            )
+            SELECT c.cohort, c.month_index, s.active AS customers, c.active,
+                100.0 * c.active / s.active AS pct
+            FROM cells c JOIN cells s ON s.cohort = c.cohort AND s.month_index = 0
+            ORDER BY c.cohort, c.month_index
+        """
+        return sql, params + cohorts
     filtered_sql, params = _filtered(_SOURCES["orders"], filters, everything, None)
     sql = f"""
         WITH filtered AS ({filtered_sql}),
@@ -350,14 +413,15 @@ def cohort_query(period: Period, filters: Filters = Filters()) -> tuple[str, lis
         GROUP BY c.cohort, month_index, s.customers
         ORDER BY c.cohort, month_index
     """
-    return sql, params + [period.start.replace(day=1), period.end]
+    return sql, params + cohorts
 
 
-def cohort_retention(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
+def cohort_retention(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Filters(),
+                     use_rollups: bool = True) -> pd.DataFrame:
     """Cohort = month of a customer's first order (ever, after filters); for
     each cohort starting in the period and each month k >= 0 up to the
     period's end: customers, active, pct = 100 × active / customers."""
-    sql, params = cohort_query(period, filters)
+    sql, params = cohort_query(period, filters, use_rollups)
     return query_df(con, sql, params)
 
 

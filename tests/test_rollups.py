@@ -1,0 +1,186 @@
+"""Rollups: the engine reads them only where they give the fact tables'
+numbers, and every load rebuilds them (never stale)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+
+from cxhub import db, ingest, rollups
+from cxhub.kpis import engine
+from cxhub.kpis.period import Filters, Period
+
+from test_ingest import TOUCHPOINTS, snapshot, write
+
+OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
+Q3 = Period(date(2026, 7, 1), date(2026, 9, 30))
+MID_MONTH = Period(date(2026, 9, 10), date(2026, 10, 20))
+YEAR = Period(date(2025, 11, 1), date(2026, 10, 31))
+
+
+def both_ways(con, periods, filters, slice_by):
+    """kpi_values from the rollups and from the fact tables, side by side."""
+    key = ["pid", "slice", "kpi_id"]
+    fast = engine.kpi_values(con, periods, filters, slice_by=slice_by).sort_values(key).reset_index(drop=True)
+    slow = engine.kpi_values(con, periods, filters, slice_by=slice_by, use_rollups=False)
+    return fast, slow.sort_values(key).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def demo_con(demo_db_path):
+    con = db.connect(demo_db_path, read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("periods", [
+    [OCTOBER, OCTOBER.previous()],           # the scorecard
+    [Q3, Q3.previous()],                     # a quarter
+    YEAR.buckets("month"),                   # a 12-month trend
+    [MID_MONTH, MID_MONTH.previous()],       # not whole months: orders from the fact table
+    Period(date(2026, 9, 1), date(2026, 10, 31)).buckets("week"),
+], ids=["month", "quarter", "12 months", "mid-month", "weeks"])
+@pytest.mark.parametrize("filters, slice_by", [
+    (Filters(), None),
+    (Filters(), "touchpoint"),
+    (Filters(), "segment"),
+    (Filters(), "region"),
+    (Filters(touchpoints=("contact_center",)), None),
+    (Filters(touchpoints=("web", "mobile_app")), "touchpoint"),
+    (Filters(segments=("smb",)), None),
+    (Filters(segments=("consumer",), regions=("North",)), "region"),
+], ids=["all", "by touchpoint", "by segment", "by region", "one touchpoint", "two touchpoints", "smb",
+        "segment and region"])
+def test_rollups_give_the_fact_tables_numbers(demo_con, periods, filters, slice_by):
+    fast, slow = both_ways(demo_con, periods, filters, slice_by)
+    assert len(fast) == len(slow) > 0
+    assert fast[["pid", "slice", "kpi_id", "n"]].equals(slow[["pid", "slice", "kpi_id", "n"]])
+    assert fast["value"].to_numpy() == pytest.approx(slow["value"].to_numpy(), rel=1e-12, abs=1e-9)
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(segments=("enterprise",)), Filters(regions=("South",))],
+                         ids=["all", "enterprise", "South"])
+def test_cohorts_from_the_rollup_match_the_orders(demo_con, filters):
+    fast = engine.cohort_retention(demo_con, YEAR, filters)
+    slow = engine.cohort_retention(demo_con, YEAR, filters, use_rollups=False)
+    assert len(fast) == len(slow) > 12
+    pd.testing.assert_frame_equal(fast, slow, check_dtype=False)
+
+
+def test_the_engine_reads_the_rollups_where_it_can():
+    def table(family, periods, filters=Filters(), slice_by=None):
+        sql, _ = engine.family_query(family, periods, filters, slice_by)
+        return "customer_months" if "FROM customer_months" in sql else (
+            "interaction_days" if "FROM interaction_days" in sql else "facts")
+    assert table("orders", [OCTOBER]) == "customer_months"
+    assert table("orders", [OCTOBER], Filters(segments=("smb",)), "region") == "customer_months"
+    assert table("orders", [OCTOBER], Filters(touchpoints=("web",))) == "facts"  # no touchpoint in the rollup
+    assert table("orders", [OCTOBER], slice_by="touchpoint") == "facts"
+    assert table("orders", [MID_MONTH]) == "facts"  # it knows orders by month only
+    assert table("interactions", [MID_MONTH], Filters(touchpoints=("web",)), "segment") == "interaction_days"
+    assert table("surveys", [OCTOBER]) == "facts"
+
+
+# ------------------------------------------------------------------ kept current
+
+ORDERS = "order_id,customer_id,touchpoint_id,ordered_at,amount\n"
+
+
+def customer_months(path):
+    con = db.connect(path, read_only=True)
+    try:
+        return db.query_rows(con, "SELECT customer_id, month, orders, amount, first_month, prev_month, next_month "
+                                  "FROM customer_months ORDER BY customer_id, month")
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def base(tmp_path):
+    path = tmp_path / "cx.duckdb"
+    ingest.import_file(path, "touchpoints", write(tmp_path, "tp.csv", TOUCHPOINTS))
+    return path
+
+
+def test_each_import_rebuilds_the_rollups(base, tmp_path):
+    assert customer_months(base) == []
+    ingest.import_file(base, "orders", write(tmp_path, "o1.csv", ORDERS
+                                             + "o1,c1,web,2026-01-05 10:00:00,10\n"
+                                             + "o2,c1,web,2026-01-20 10:00:00,5\n"
+                                             + "o3,c1,web,2026-03-02 10:00:00,7\n"))
+    jan, mar = date(2026, 1, 1), date(2026, 3, 1)
+    # c1: two orders in January (15.00), one in March; no February.
+    assert [r[:3] + (float(r[3]),) + r[4:] for r in customer_months(base)] == [
+        ("c1", jan, 2, 15.0, jan, None, mar),
+        ("c1", mar, 1, 7.0, jan, jan, None),
+    ]
+    # A second file adds an earlier order: first month, links and counts follow.
+    ingest.import_file(base, "orders", write(tmp_path, "o2.csv", ORDERS + "o4,c1,web,2025-12-31 23:00:00,1\n"))
+    dec = date(2025, 12, 1)
+    assert [(r[1], r[2], r[4], r[5], r[6]) for r in customer_months(base)] == [
+        (dec, 1, dec, None, jan), (jan, 2, dec, dec, mar), (mar, 1, dec, jan, None),
+    ]
+
+
+def test_interaction_days_follow_customer_imports(base, tmp_path):
+    ingest.import_file(base, "interactions", write(
+        tmp_path, "i.csv", "interaction_id,customer_id,touchpoint_id,occurred_at,intent,resolved,handle_seconds\n"
+        "i1,c1,contact_center,2026-02-01 09:00:00,billing,true,60\n"
+        "i2,c1,web,2026-02-05 09:00:00,billing,,\n"          # c1 came back within 7 days: i1 is no FCR
+        "i3,c2,contact_center,2026-02-01 10:00:00,billing,true,60\n"
+        "i4,,contact_center,2026-02-20 10:00:00,billing,,60\n"))   # no resolved flag: not in FCR
+    feb = Period(date(2026, 2, 1), date(2026, 2, 28))
+
+    def read():
+        con = db.connect(base, read_only=True)
+        try:
+            v = engine.kpi_values(con, [feb], kpi_ids=["fcr", "scv_coverage"]).set_index("kpi_id")["value"]
+            segs = engine.kpi_values(con, [feb], kpi_ids=["scv_coverage"], slice_by="segment")
+            return dict(v), dict(zip(segs["slice"], segs["n"]))
+        finally:
+            con.close()
+
+    # No customers yet: none of the 4 is known; FCR 1 of 2 (i3 only; i4 has no flag).
+    assert read() == ({"fcr": 50.0, "scv_coverage": 0.0}, {"(unknown)": 4})
+    ingest.import_file(base, "customers", write(tmp_path, "c.csv", "customer_id,signup_date,segment,region\n"
+                                                "c1,2025-01-01,smb,North\n"))
+    # c1's two interactions are now known and in segment smb.
+    assert read() == ({"fcr": 50.0, "scv_coverage": 50.0}, {"(unknown)": 2, "smb": 2})
+
+
+def test_a_refused_import_leaves_the_rollups_as_they_were(base, tmp_path):
+    ingest.import_file(base, "orders", write(tmp_path, "o1.csv", ORDERS + "o1,c1,web,2026-01-05 10:00:00,10\n"))
+    before = snapshot(base)
+    bad = write(tmp_path, "bad.csv", "order_id,customer_id\no2,c1\n")  # lacks required columns
+    assert ingest.import_file(base, "orders", bad).outcome == "refused"
+    assert snapshot(base) == before
+
+
+def test_a_failed_rebuild_rolls_the_load_back(base, tmp_path, monkeypatch):
+    before = snapshot(base)
+
+    def broken(con, changed=None):
+        raise duckdb.Error("disk full while rebuilding")
+    monkeypatch.setattr(rollups, "refresh", broken)
+    result = ingest.import_file(base, "orders", write(tmp_path, "o.csv", ORDERS + "o1,c1,web,2026-01-05 10:00:00,10\n"))
+    assert result.outcome == "refused"
+    assert snapshot(base) == before
+
+
+def test_an_older_database_gets_its_rollups_on_upgrade(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    db.migrate(con, target=3)
+    con.execute("INSERT INTO touchpoints VALUES ('web', 'Website', 'digital', 'CMO')")
+    con.execute("INSERT INTO orders VALUES ('o1', 'c9', 'web', TIMESTAMP '2026-05-31 23:59:59', 3.5)")
+    con.close()
+    con = db.connect(path)  # opened for writing: migrates
+    try:
+        may = date(2026, 5, 1)
+        assert db.query_rows(con, "SELECT customer_id, month, orders, first_month FROM customer_months") == [
+            ("c9", may, 1, may)]
+    finally:
+        con.close()
