@@ -29,13 +29,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cxhub import db, demo, ingest  # noqa: E402
+from cxhub import agenda, db, demo, ingest  # noqa: E402
 from cxhub.kpis import engine  # noqa: E402
 from cxhub.kpis.engine import family_query  # noqa: E402
 from cxhub.kpis.period import Filters, Period, month_end, preset_period, trend_window  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 END_MONTH = date(2026, 10, 1)
+MEETING = date(2026, 11, 12)  # the demo's next steering meeting, after END_MONTH
 
 
 def timed(fn, repeats: int) -> tuple[float, float]:
@@ -101,6 +102,9 @@ def engine_calls(path: Path, repeats: int) -> dict:
         "by_touchpoint all KPIs": lambda: engine.by_touchpoint(con, None, period),
         "cohort retention 24x24": lambda: engine.cohort_retention(con, two_years),
         "scorecard mobile_app": lambda: engine.scorecard(con, period, Filters(touchpoints=("mobile_app",))),
+        "trend retention 12m mobile_app": lambda: engine.kpi_trend(con, "retention_rate", window, "month",
+                                                                  Filters(touchpoints=("mobile_app",))),
+        "agenda (meeting of 12 Nov)": lambda: agenda.build_agenda(con, MEETING),
     }
     out = {}
     for name, fn in calls.items():
@@ -118,11 +122,8 @@ def floor_and_baseline(path: Path, repeats: int) -> dict:
     con = db.open_snapshot(path)
     period = Period(END_MONTH, month_end(END_MONTH))
     periods = [period, period.previous()]
-    window = trend_window(period, "month")
     families = ("orders", "surveys", "interactions", "health")
     scorecard_sql = [family_query(f, periods, Filters()) for f in families]
-    overview_sql = scorecard_sql + [family_query(f, periods, Filters(), "touchpoint") for f in families]
-    overview_sql += [family_query("surveys", window.buckets("month"), Filters()), engine.cohort_query(window)]
 
     def run_all(queries):
         for sql, params in queries:
@@ -131,9 +132,6 @@ def floor_and_baseline(path: Path, repeats: int) -> dict:
 
     def floor():
         run_all(scorecard_sql)
-
-    def overview_floor():
-        run_all(overview_sql)
 
     def cxhub():
         engine.scorecard(con, period)
@@ -163,8 +161,7 @@ def floor_and_baseline(path: Path, repeats: int) -> dict:
         _ = h.availability_pct.mean(), h.incidents.sum()
 
     out = {}
-    for name, fn in (("duckdb floor", floor), ("cxhub scorecard", cxhub), ("pandas baseline", baseline),
-                     ("duckdb floor, all Overview SQL", overview_floor)):
+    for name, fn in (("duckdb floor", floor), ("cxhub scorecard", cxhub), ("pandas baseline", baseline)):
         cold, warm = timed(fn, repeats)
         out[name] = {"cold": round(cold, 3), "warm": round(warm, 3)}
     out["ratio baseline/cxhub"] = round(out["pandas baseline"]["warm"] / out["cxhub scorecard"]["warm"], 1)
@@ -173,36 +170,91 @@ def floor_and_baseline(path: Path, repeats: int) -> dict:
 
 
 PAGE_SCRIPT = r"""
-import json, os, resource, sys, time
+import json, os, sys, time
 sys.path.insert(0, os.environ["CX_TESTS"])
 from streamlit.testing.v1 import AppTest
 from test_pages import open_page
-out = {}
+out, rss = {}, {}
+
+
+def peak_rss_mb():
+    # VmHWM: this process's own peak. (getrusage's ru_maxrss would carry the
+    # parent's peak across fork and exec, e.g. the demo build's.)
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 1024
+
+
 import streamlit as st
 t0 = time.perf_counter(); at = AppTest.from_file(os.environ["CX_APP"], default_timeout=600).run()
 out["first run (imports, open)"] = {"cold": time.perf_counter() - t0, "warm": 0.0}
 assert not at.exception, at.exception
 # cold = the page with empty data caches (what a new filter costs); warm = again
+# Record every query the pages send (the engine's and the session's), to
+# replay the Overview's own SQL straight on DuckDB: the floor under the page.
+import cxhub.db
+recorded = []
+def recording(fn):
+    def wrapper(con, sql, params=None):
+        recorded.append((sql, params))
+        return fn(con, sql, params)
+    return wrapper
+originals = {"query_df": cxhub.db.query_df, "query_rows": cxhub.db.query_rows}
+for module in [m for n, m in list(sys.modules.items()) if n.startswith("cxhub")]:
+    for fname, original in originals.items():
+        if getattr(module, fname, None) is original:
+            setattr(module, fname, recording(original))
 for name, url in (("Overview", None), ("Touchpoint (mobile_app)", "mobile_app"),
-                  ("Channel comparison", "channels"), ("Data", "data")):
+                  ("Channel comparison", "channels"), ("Joint priorities", "priorities"),
+                  ("Steering meeting", "meeting"), ("Data", "data")):
     st.cache_data.clear()
+    if url == "meeting":
+        at.query_params["date"] = os.environ["CX_MEETING"]
+    recorded.clear()
     t0 = time.perf_counter(); at.run() if url is None else open_page(at, url); cold = time.perf_counter() - t0
     assert not at.exception, at.exception
+    if name == "Overview":
+        overview_sql = list(recorded)
     t0 = time.perf_counter(); at.run(); out[name] = {"cold": cold, "warm": time.perf_counter() - t0}
-out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss[name] = peak_rss_mb()
+# The slow path: a custom period that is not whole months, so orders are read
+# from the fact table rather than the customer-months rollups.
+st.cache_data.clear()
+at = AppTest.from_file(os.environ["CX_APP"], default_timeout=600)
+for key, value in (("period", "custom"), ("start", "2026-09-10"), ("end", "2026-10-20")):
+    at.query_params[key] = value
+t0 = time.perf_counter(); at.run(); cold = time.perf_counter() - t0
+assert not at.exception, at.exception
+t0 = time.perf_counter(); at.run()
+out["Overview, 10 Sep-20 Oct (no rollup)"] = {"cold": cold, "warm": time.perf_counter() - t0}
+rss["Overview, 10 Sep-20 Oct (no rollup)"] = peak_rss_mb()
+rss = {k: round(v) for k, v in rss.items()}
+con = cxhub.db.open_snapshot(os.environ["CXHUB_DB"])
+replays = []
+for _ in range(3):
+    t0 = time.perf_counter()
+    for sql, params in overview_sql:
+        with con.cursor() as cur:
+            cur.execute(sql, params or []).fetchall()
+    replays.append(time.perf_counter() - t0)
+out["Overview's SQL replayed (floor)"] = {"cold": replays[0], "warm": sorted(replays)[1]}
+out["Overview queries"] = len(overview_sql)
+out["ratio Overview cold / its SQL floor"] = out["Overview"]["cold"] / sorted(replays)[1]
+out["peak_rss_mb"] = max(rss.values())
+out["peak_rss_mb_after_each_page"] = rss
 print(json.dumps(out))
 """
 
 
 def pages(path: Path) -> dict:
     """Each page's script run under AppTest, in a fresh process (cold caches)."""
-    env = dict(os.environ, CXHUB_DB=str(path), CX_TESTS=str(ROOT / "tests"), CX_APP=str(ROOT / "app.py"))
+    env = dict(os.environ, CXHUB_DB=str(path), CX_TESTS=str(ROOT / "tests"), CX_APP=str(ROOT / "app.py"),
+               CX_MEETING=MEETING.isoformat())
     proc = subprocess.run([sys.executable, "-c", PAGE_SCRIPT], env=env, capture_output=True, text=True,
                           timeout=1800)
     if proc.returncode:
         raise RuntimeError(proc.stderr[-3000:])
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {k: ({kk: round(vv, 3) for kk, vv in v.items()} if isinstance(v, dict) else round(v))
+    return {k: ({kk: round(vv, 3) for kk, vv in v.items()} if isinstance(v, dict) else round(v, 2))
             for k, v in result.items()}
 
 
@@ -227,8 +279,6 @@ def main(argv=None) -> int:
     report["engine"] = engine_calls(path, repeats)
     report["overview_three_ways"] = floor_and_baseline(path, repeats)
     report["pages"] = pages(path)
-    report["pages"]["ratio Overview cold / its SQL floor"] = round(
-        report["pages"]["Overview"]["cold"] / report["overview_three_ways"]["duckdb floor, all Overview SQL"]["warm"], 2)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"benchmark-{args.customers}.json"
@@ -246,13 +296,18 @@ def print_table(r: dict) -> None:
           f"orders {d['orders']:,}, surveys {d['surveys']:,}")
     for fmt, v in r["import"].items():
         print(f"import {fmt:<8} {v['rows']:>12,} rows in {v['seconds']:>6} s = {v['rows_per_s']:>10,} rows/s")
-    print(f"{'measure':<32}{'cold s':>9}{'warm s':>9}")
+    print(f"{'measure':<40}{'cold s':>9}{'warm s':>9}")
     for section in ("engine", "overview_three_ways", "pages"):
         for name, v in r[section].items():
+            if name == "peak_rss_mb_after_each_page":
+                continue
             if isinstance(v, dict):
-                print(f"{name:<32}{v['cold']:>9.3f}{v['warm']:>9.3f}")
+                print(f"{name:<40}{v['cold']:>9.3f}{v['warm']:>9.3f}")
             else:
-                print(f"{name:<32}{v:>9}")
+                print(f"{name:<40}{v:>9}")
+    print("peak RSS of the app process (MB) after each page:")
+    for name, mb in r["pages"]["peak_rss_mb_after_each_page"].items():
+        print(f"  {name:<38}{mb:>9}")
 
 
 if __name__ == "__main__":

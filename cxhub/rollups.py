@@ -22,27 +22,40 @@ class Rollup:
     sql: str
 
 
-ROLLUPS = (
-    Rollup(
-        "customer_months",
-        "One row per customer and calendar month with an order: the month's orders and amount, the "
-        "customer's first order month ever, and their previous and next month with an order. "
-        "Retention, repeat purchase and revenue of whole-month periods, and cohort retention, read it.",
-        ("orders",),
-        """
-        WITH months AS (
-            SELECT customer_id, date_trunc('month', ordered_at)::DATE AS month,
-                   count(*) AS orders, sum(amount) AS amount
+def _customer_days(keys: str) -> str:
+    """Orders per customer (and touchpoint) and day, each row linked to the
+    customer's first, previous and next day with an order (at that touchpoint)."""
+    return f"""
+        WITH days AS (
+            SELECT {keys}, ordered_at::DATE AS d, count(*) AS orders, sum(amount) AS amount
             FROM orders GROUP BY ALL
         )
-        SELECT customer_id, month, orders, amount,
-               min(month) OVER (PARTITION BY customer_id) AS first_month,
-               lag(month) OVER by_month AS prev_month,
-               lead(month) OVER by_month AS next_month
-        FROM months
-        WINDOW by_month AS (PARTITION BY customer_id ORDER BY month)
-        ORDER BY month, customer_id
-        """,
+        SELECT {keys}, d, orders, amount,
+               min(d) OVER (PARTITION BY {keys}) AS first_day,
+               lag(d) OVER by_day AS prev_day,
+               lead(d) OVER by_day AS next_day
+        FROM days
+        WINDOW by_day AS (PARTITION BY {keys} ORDER BY d)
+        ORDER BY d, {keys}
+        """
+
+
+ROLLUPS = (
+    Rollup(
+        "customer_days",
+        "One row per customer and day with an order: the day's orders and amount, the customer's first "
+        "order day ever, and their previous and next day with an order. Retention, repeat purchase, "
+        "revenue per customer and cohort retention read it: who bought in a period, and who came back, "
+        "are counted in one pass without a self-join.",
+        ("orders",),
+        _customer_days("customer_id"),
+    ),
+    Rollup(
+        "customer_touchpoint_days",
+        "The same per customer, touchpoint and day, the links running within the touchpoint: what "
+        "those KPIs read for one touchpoint, or touchpoint by touchpoint.",
+        ("orders",),
+        _customer_days("customer_id, touchpoint_id"),
     ),
     Rollup(
         "interaction_days",
@@ -68,7 +81,7 @@ ROLLUPS = (
                c.customer_id IS NOT NULL AS known, c.segment, c.region,
                count(*) AS interactions,
                count(x.resolved) AS resolved_n,
-               count_if(x.resolved AND b.customer_id IS NULL) AS first_contact
+               count(*) FILTER (WHERE x.resolved AND b.customer_id IS NULL) AS first_contact
         FROM interactions x
         LEFT JOIN customers c ON c.customer_id = x.customer_id
         LEFT JOIN came_back b ON b.customer_id = x.customer_id AND b.occurred_at = x.occurred_at

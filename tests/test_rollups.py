@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from cxhub import db, ingest, rollups
-from cxhub.kpis import engine
+from cxhub.kpis import details, engine
 from cxhub.kpis.period import Filters, Period
 
 from test_ingest import TOUCHPOINTS, snapshot, write
@@ -61,8 +61,9 @@ def test_rollups_give_the_fact_tables_numbers(demo_con, periods, filters, slice_
     assert fast["value"].to_numpy() == pytest.approx(slow["value"].to_numpy(), rel=1e-12, abs=1e-9)
 
 
-@pytest.mark.parametrize("filters", [Filters(), Filters(segments=("enterprise",)), Filters(regions=("South",))],
-                         ids=["all", "enterprise", "South"])
+@pytest.mark.parametrize("filters", [Filters(), Filters(segments=("enterprise",)), Filters(regions=("South",)),
+                                     Filters(touchpoints=("store",)), Filters(touchpoints=("web", "store"))],
+                         ids=["all", "enterprise", "South", "store", "web and store"])
 def test_cohorts_from_the_rollup_match_the_orders(demo_con, filters):
     fast = engine.cohort_retention(demo_con, YEAR, filters)
     slow = engine.cohort_retention(demo_con, YEAR, filters, use_rollups=False)
@@ -73,15 +74,17 @@ def test_cohorts_from_the_rollup_match_the_orders(demo_con, filters):
 def test_the_engine_reads_the_rollups_where_it_can():
     def table(family, periods, filters=Filters(), slice_by=None):
         sql, _ = engine.family_query(family, periods, filters, slice_by)
-        return "customer_months" if "FROM customer_months" in sql else (
-            "interaction_days" if "FROM interaction_days" in sql else "facts")
-    assert table("orders", [OCTOBER]) == "customer_months"
-    assert table("orders", [OCTOBER], Filters(segments=("smb",)), "region") == "customer_months"
-    assert table("orders", [OCTOBER], Filters(touchpoints=("web",))) == "facts"  # no touchpoint in the rollup
-    assert table("orders", [OCTOBER], slice_by="touchpoint") == "facts"
-    assert table("orders", [MID_MONTH]) == "facts"  # it knows orders by month only
-    assert table("interactions", [MID_MONTH], Filters(touchpoints=("web",)), "segment") == "interaction_days"
+        names = ("customer_days", "customer_touchpoint_days", "interaction_days")
+        return next((n for n in names if f"FROM {n} x" in sql), "facts")
+    assert table("orders", [OCTOBER]) == "customer_days"
+    assert table("orders", [MID_MONTH], Filters(segments=("smb",)), "region") == "customer_days"
+    assert table("orders", [OCTOBER], Filters(touchpoints=("web",))) == "customer_touchpoint_days"
+    assert table("orders", [MID_MONTH], slice_by="touchpoint") == "customer_touchpoint_days"
+    # A customer of web or store: the rollups cannot tell across two touchpoints.
+    assert table("orders", [OCTOBER], Filters(touchpoints=("web", "store"))) == "facts"
+    assert table("interactions", [MID_MONTH], Filters(touchpoints=("web", "store")), "segment") == "interaction_days"
     assert table("surveys", [OCTOBER]) == "facts"
+    assert engine.family_query("orders", [OCTOBER], Filters(), use_rollups=False)[0].count("FROM orders x") == 1
 
 
 # ------------------------------------------------------------------ kept current
@@ -89,11 +92,11 @@ def test_the_engine_reads_the_rollups_where_it_can():
 ORDERS = "order_id,customer_id,touchpoint_id,ordered_at,amount\n"
 
 
-def customer_months(path):
+def customer_days(path):
     con = db.connect(path, read_only=True)
     try:
-        return db.query_rows(con, "SELECT customer_id, month, orders, amount, first_month, prev_month, next_month "
-                                  "FROM customer_months ORDER BY customer_id, month")
+        return db.query_rows(con, "SELECT customer_id, d, orders, amount, first_day, prev_day, next_day "
+                                  "FROM customer_days ORDER BY customer_id, d")
     finally:
         con.close()
 
@@ -106,22 +109,22 @@ def base(tmp_path):
 
 
 def test_each_import_rebuilds_the_rollups(base, tmp_path):
-    assert customer_months(base) == []
+    assert customer_days(base) == []
     ingest.import_file(base, "orders", write(tmp_path, "o1.csv", ORDERS
                                              + "o1,c1,web,2026-01-05 10:00:00,10\n"
-                                             + "o2,c1,web,2026-01-20 10:00:00,5\n"
+                                             + "o2,c1,web,2026-01-05 18:00:00,5\n"
                                              + "o3,c1,web,2026-03-02 10:00:00,7\n"))
-    jan, mar = date(2026, 1, 1), date(2026, 3, 1)
-    # c1: two orders in January (15.00), one in March; no February.
-    assert [r[:3] + (float(r[3]),) + r[4:] for r in customer_months(base)] == [
-        ("c1", jan, 2, 15.0, jan, None, mar),
-        ("c1", mar, 1, 7.0, jan, jan, None),
+    jan5, mar2 = date(2026, 1, 5), date(2026, 3, 2)
+    # c1: two orders on 5 January (15.00), one on 2 March.
+    assert [r[:3] + (float(r[3]),) + r[4:] for r in customer_days(base)] == [
+        ("c1", jan5, 2, 15.0, jan5, None, mar2),
+        ("c1", mar2, 1, 7.0, jan5, jan5, None),
     ]
-    # A second file adds an earlier order: first month, links and counts follow.
+    # A second file adds an earlier order: first day, links and counts follow.
     ingest.import_file(base, "orders", write(tmp_path, "o2.csv", ORDERS + "o4,c1,web,2025-12-31 23:00:00,1\n"))
-    dec = date(2025, 12, 1)
-    assert [(r[1], r[2], r[4], r[5], r[6]) for r in customer_months(base)] == [
-        (dec, 1, dec, None, jan), (jan, 2, dec, dec, mar), (mar, 1, dec, jan, None),
+    dec31 = date(2025, 12, 31)
+    assert [(r[1], r[2], r[4], r[5], r[6]) for r in customer_days(base)] == [
+        (dec31, 1, dec31, None, jan5), (jan5, 2, dec31, dec31, mar2), (mar2, 1, dec31, jan5, None),
     ]
 
 
@@ -179,8 +182,24 @@ def test_an_older_database_gets_its_rollups_on_upgrade(tmp_path):
     con.close()
     con = db.connect(path)  # opened for writing: migrates
     try:
-        may = date(2026, 5, 1)
-        assert db.query_rows(con, "SELECT customer_id, month, orders, first_month FROM customer_months") == [
-            ("c9", may, 1, may)]
+        may31 = date(2026, 5, 31)
+        assert db.query_rows(con, "SELECT customer_id, d, orders, first_day FROM customer_days") == [
+            ("c9", may31, 1, may31)]
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("filters, where", [
+    (Filters(), "true"),
+    (Filters(touchpoints=("web",), segments=("smb",)), "x.touchpoint_id = 'web' AND c.segment = 'smb'"),
+], ids=["all", "web smb"])
+def test_contact_volume_counts_every_interaction(demo_con, filters, where):
+    got = details.volume(demo_con, YEAR, "quarter", filters)
+    # Counted straight from the fact table, by quarter.
+    expected = db.query_rows(demo_con, f"""
+        SELECT date_trunc('quarter', x.occurred_at)::DATE, count(*) FROM interactions x
+        LEFT JOIN customers c USING (customer_id)
+        WHERE x.occurred_at >= TIMESTAMP '2025-11-01' AND {where} GROUP BY 1 ORDER BY 1""")
+    # YEAR starts in November: its first quarter bucket is Nov-Dec 2025 (Q4 2025 from November on).
+    assert [(b.date(), int(n)) for b, n in zip(got["bucket_start"], got["contacts"])][1:] == expected[1:]
+    assert int(got["contacts"].iloc[0]) == expected[0][1]

@@ -25,7 +25,7 @@ def health_events(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
     severe_only (company-wide charts), only days under 98% availability or
     with several incidents, so the chart is not striped by every blip."""
     source = _Source("system_health", "day", "x.touchpoint_id, x.incidents, x.availability_pct",
-                     customer_filters=False)
+                     customer_filters=False, dated_by_timestamp=False)
     sql, params = _filtered(source, filters, period, None)
     return query_df(con, f"""
         SELECT f.d AS day, t.name AS touchpoint, f.incidents, f.availability_pct,
@@ -43,11 +43,13 @@ def volume(con: duckdb.DuckDBPyConnection, period: Period, grain: str, filters: 
     buckets = period.buckets(grain)
     spec = "VALUES " + ", ".join("(?::DATE, ?::DATE)" for _ in buckets)
     bparams = [d for b in buckets for d in (b.start, b.end)]
-    inter_sql, inter_params = _filtered(_Source("interactions", "occurred_at", "x.interaction_id"), filters, period, None)
+    # Contacts are counted from the interaction_days rollup (same filters, far fewer rows).
+    contacts = _Source("interaction_days", "d", "x.interactions", customer_columns=True, dated_by_timestamp=False)
+    inter_sql, inter_params = _filtered(contacts, filters, period, None)
     surv_sql, surv_params = _filtered(_Source("surveys", "responded_at", "x.response_id"), filters, period, None)
     return query_df(con, f"""
         WITH b(bucket_start, bucket_end) AS ({spec}),
-        i AS (SELECT b.bucket_start, count(*) AS contacts FROM b JOIN ({inter_sql}) f
+        i AS (SELECT b.bucket_start, sum(f.interactions)::BIGINT AS contacts FROM b JOIN ({inter_sql}) f
               ON f.d BETWEEN b.bucket_start AND b.bucket_end GROUP BY ALL),
         s AS (SELECT b.bucket_start, count(*) AS responses FROM b JOIN ({surv_sql}) f
               ON f.d BETWEEN b.bucket_start AND b.bucket_end GROUP BY ALL)

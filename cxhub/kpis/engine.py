@@ -60,31 +60,32 @@ _SOURCES = {
 
 # The rollups (cxhub/rollups.py) that answer a family with the same numbers
 # from far fewer rows; _source_for says when each may be used.
-_ROLLUP_SOURCES = {
-    "orders": _Source("customer_months", "month", "x.customer_id, x.orders, x.amount, x.prev_month, x.next_month",
-                      dated_by_timestamp=False),
-    "interactions": _Source("interaction_days", "d", "x.known, x.interactions, x.resolved_n, x.first_contact, tp.kind",
-                            customer_columns=True, touchpoint_kind=True, dated_by_timestamp=False),
-}
-_COHORT_ROLLUP = _Source("customer_months", "month", "x.customer_id, x.first_month", dated_by_timestamp=False)
+_CUSTOMER_DAYS = _Source("customer_days", "d",
+                         "x.customer_id, x.orders, x.amount, x.first_day, x.prev_day, x.next_day",
+                         dated_by_timestamp=False)
+_CUSTOMER_TOUCHPOINT_DAYS = _Source("customer_touchpoint_days", "d", _CUSTOMER_DAYS.columns,
+                                    dated_by_timestamp=False, sql_file="customer_days")
+_INTERACTION_DAYS = _Source("interaction_days", "d", "x.known, x.interactions, x.resolved_n, x.first_contact, tp.kind",
+                            customer_columns=True, touchpoint_kind=True, dated_by_timestamp=False)
 
 
-def _whole_months(period: Period) -> bool:
-    return period.start.day == 1 and (period.end + timedelta(days=1)).day == 1
+def _customer_days_for(filters: Filters, slice_by: str | None) -> _Source | None:
+    """Which customer-days rollup holds A(X) for these filters and slices:
+    across touchpoints, or within one touchpoint; none for a union of several."""
+    if slice_by == "touchpoint" or len(filters.touchpoints) == 1:
+        return _CUSTOMER_TOUCHPOINT_DAYS
+    return None if filters.touchpoints else _CUSTOMER_DAYS
 
 
-def _source_for(family: str, periods: Sequence[Period], filters: Filters, slice_by: str | None,
-                use_rollups: bool) -> _Source:
+def _source_for(family: str, filters: Filters, slice_by: str | None, use_rollups: bool) -> _Source:
     """The rollup when it gives the fact table's numbers, else the fact table.
-    interaction_days keeps every dimension a filter or slice needs.
-    customer_months has no touchpoint and knows orders only by month."""
-    rollup = _ROLLUP_SOURCES.get(family) if use_rollups else None
-    if rollup is None:
-        return _SOURCES[family]
-    if family == "orders" and (filters.touchpoints or slice_by == "touchpoint"
-                               or not all(_whole_months(p) for p in periods)):
-        return _SOURCES[family]
-    return rollup
+    interaction_days keeps every dimension a filter or slice needs."""
+    rollup = None
+    if use_rollups and family == "interactions":
+        rollup = _INTERACTION_DAYS
+    elif use_rollups and family == "orders":
+        rollup = _customer_days_for(filters, slice_by)
+    return rollup or _SOURCES[family]
 
 
 COMPANY = "all"  # the slice that is the whole (filtered) company
@@ -180,7 +181,7 @@ def family_query(family: str, periods: Sequence[Period], filters: Filters, slice
     a rollup where one gives the same numbers (use_rollups=False: never)."""
     if slice_by not in (None, *SLICES):
         raise ValueError(f"cannot slice by {slice_by!r}; use one of {', '.join(SLICES)}")
-    source = _source_for(family, periods, filters, slice_by, use_rollups)
+    source = _source_for(family, filters, slice_by, use_rollups)
     # Retention needs each period's previous period too.
     span = Period(min(p.previous().start for p in periods), max(p.end for p in periods))
     periods_sql, periods_params = _periods_values(periods)
@@ -382,14 +383,21 @@ def cohort_query(period: Period, filters: Filters = Filters(), use_rollups: bool
     # The first order is searched over all time, so the span starts at the epoch.
     everything = Period(date(1970, 1, 1), period.end)
     cohorts = [period.start.replace(day=1), period.end]
-    if use_rollups and not filters.touchpoints and _whole_months(Period(cohorts[0], period.end)):
-        # customer_months knows each customer's first month: one pass, no self-join.
-        filtered_sql, params = _filtered(_COHORT_ROLLUP, filters, everything, None)
+    rollup = _customer_days_for(filters, None) if use_rollups else None
+    if rollup:
+        # The rollup knows each customer's first day: one pass, no self-join. A
+        # customer counts once a month: on their first day with an order in it.
+        filtered_sql, params = _filtered(rollup, filters, everything, None)
         sql = f"""
             WITH filtered AS ({filtered_sql}),
             cells AS (
-                SELECT first_month AS cohort, datediff('month', first_month, d) AS month_index, count(*) AS active
-                FROM filtered WHERE first_month >= ? AND first_month <= ? GROUP BY ALL
+                SELECT date_trunc('month', first_day)::DATE AS cohort,
+                    datediff('month', date_trunc('month', first_day), date_trunc('month', d)) AS month_index,
+                    count(*) AS active
+                FROM filtered
+                WHERE (prev_day IS NULL OR date_trunc('month', prev_day) < date_trunc('month', d))
+                  AND first_day >= ? AND first_day <= ?
+                GROUP BY ALL
             )
             SELECT c.cohort, c.month_index, s.active AS customers, c.active,
                 100.0 * c.active / s.active AS pct

@@ -1,4 +1,4 @@
--- Rollups: customer_months and interaction_days, derived from the fact
--- tables. Their definitions live in cxhub/rollups.py; the migration builds
--- them from the data already present, in this migration's transaction, and
--- every later load rebuilds them.
+-- Rollups: customer_days, customer_touchpoint_days and interaction_days,
+-- derived from the fact tables. Their definitions live in cxhub/rollups.py;
+-- the migration builds them from the data already present, in this
+-- migration's transaction, and every later load rebuilds them.
