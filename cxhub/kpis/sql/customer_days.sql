@@ -6,32 +6,33 @@
 --   a customer's last day in X is the row whose next day is after X;
 --   a customer of the previous period Q is retained when their last day in
 --   Q is followed by a day in P (P starts the day after Q ends).
+-- One scan serves both periods (a CTE read twice would be materialized).
+-- count(*) FILTER, not count_if: the latter is null when every input is.
 WITH {prelude},
-current AS (
-    SELECT p.pid, f.slice,
-        count(*) FILTER (WHERE f.next_day IS NULL OR f.next_day > pr.p_end) AS buyers,
-        count(*) FILTER (WHERE f.orders = 1
+roles AS (
+    SELECT pid, d, true AS in_p FROM period_days
+    UNION ALL
+    SELECT pid, d, false AS in_p FROM previous_days
+),
+counts AS (
+    SELECT r.pid, f.slice,
+        count(*) FILTER (WHERE r.in_p AND (f.next_day IS NULL OR f.next_day > pr.p_end)) AS buyers,
+        count(*) FILTER (WHERE r.in_p AND f.orders = 1
                          AND (f.prev_day IS NULL OR f.prev_day < pr.p_start)
                          AND (f.next_day IS NULL OR f.next_day > pr.p_end)) AS single_order_buyers,
-        sum(f.amount) AS revenue
-    FROM period_days p JOIN filtered f ON f.d = p.d JOIN periods pr ON pr.pid = p.pid
-    GROUP BY ALL
-),
-retention AS (
-    SELECT p.pid, f.slice,
-        count(*) FILTER (WHERE f.next_day IS NULL OR f.next_day > pr.prev_end) AS base,
-        -- count(*) FILTER, not count_if: the latter is null when every next day is.
-        count(*) FILTER (WHERE f.next_day >= pr.p_start AND f.next_day <= pr.p_end) AS retained
-    FROM previous_days p JOIN filtered f ON f.d = p.d JOIN periods pr ON pr.pid = p.pid
+        sum(f.amount) FILTER (WHERE r.in_p) AS revenue,
+        count(*) FILTER (WHERE NOT r.in_p AND (f.next_day IS NULL OR f.next_day > pr.prev_end)) AS base,
+        count(*) FILTER (WHERE NOT r.in_p AND f.next_day >= pr.p_start AND f.next_day <= pr.p_end) AS retained
+    FROM roles r JOIN filtered f ON f.d = r.d JOIN periods pr ON pr.pid = r.pid
     GROUP BY ALL
 )
 SELECT pid, slice,
-    100.0 * r.retained / nullif(r.base, 0)           AS retention_rate,
-    r.base                                AS retention_rate__n,
-    100.0 - 100.0 * r.retained / nullif(r.base, 0)   AS churn_rate,
-    r.base                                AS churn_rate__n,
-    100.0 * (b.buyers - b.single_order_buyers) / nullif(b.buyers, 0) AS repeat_purchase_rate,
-    b.buyers                              AS repeat_purchase_rate__n,
-    b.revenue::DOUBLE / nullif(b.buyers, 0)          AS revenue_per_customer,
-    b.buyers                              AS revenue_per_customer__n
-FROM current b FULL JOIN retention r USING (pid, slice)
+    100.0 * retained / nullif(base, 0)           AS retention_rate,
+    base                                AS retention_rate__n,
+    100.0 - 100.0 * retained / nullif(base, 0)   AS churn_rate,
+    base                                AS churn_rate__n,
+    100.0 * (buyers - single_order_buyers) / nullif(buyers, 0) AS repeat_purchase_rate,
+    buyers                              AS repeat_purchase_rate__n,
+    revenue::DOUBLE / nullif(buyers, 0)          AS revenue_per_customer,
+    buyers                              AS revenue_per_customer__n
+FROM counts
