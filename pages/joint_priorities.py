@@ -8,7 +8,7 @@ import streamlit as st
 
 from cxhub import charts, exports, joint
 from cxhub.kpis import KPIS
-from cxhub.ui import identity, layout, session
+from cxhub.ui import download, identity, layout, session
 from cxhub.ui.kpi_tile import definition, freshness_text
 
 EDITOR_ROUND = "_initiative_editor_round"
@@ -191,9 +191,4 @@ def render() -> None:
     _new_initiative(who, touchpoint_ids)
     if not frame.empty:
         sheet = exports.initiatives_frame(frame)
-        left, right = st.columns(2)
-        left.download_button("Initiatives (CSV)", exports.to_csv(sheet), f"initiatives-{today}.csv", "text/csv",
-                             icon=":material/download:", key="initiatives_csv")
-        right.download_button("Initiatives (Excel)", exports.to_excel({"Initiatives": sheet}),
-                              f"initiatives-{today}.xlsx", icon=":material/download:", key="initiatives_xlsx",
-                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        download.csv_and_excel(sheet, "Initiatives", f"initiatives-{today}", "initiatives")

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from cxhub import charts, exports
+from cxhub import charts
 from cxhub.kpis import CATALOG, GROUPS, KPIS
-from cxhub.ui import layout, session
+from cxhub.ui import download, layout, session
 from cxhub.ui.kpi_tile import definition, freshness_text, kpi_freshness, kpi_tile
 
 
@@ -29,12 +29,7 @@ def render() -> None:
 
     sheet = session.scorecard_export(version, *view.args())
     stem = f"scorecard-{view.period.start}-{view.period.end}"
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button("Scorecard (CSV)", exports.to_csv(sheet), f"{stem}.csv", "text/csv",
-                         icon=":material/download:", key="scorecard_csv")
-    right.download_button("Scorecard (Excel)", exports.to_excel({"Scorecard": sheet}), f"{stem}.xlsx",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          icon=":material/download:", key="scorecard_xlsx")
+    download.csv_and_excel(sheet, "Scorecard", stem, "scorecard", widths=(1, 1, 4))
 
     st.subheader("What changed")
     moves = session.biggest_moves(version, *view.args())

@@ -6,9 +6,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cxhub import exports, joint
+from cxhub import joint
 from cxhub.kpis import KPIS
-from cxhub.ui import identity, layout, session
+from cxhub.ui import download, identity, layout, session
 from cxhub.ui.kpi_tile import STATUS_BADGE, definition, freshness_text
 
 ACTIONS_ROUND = "_action_editor_round"
@@ -176,13 +176,7 @@ def _pack(ag, version: str) -> None:
     with right:
         st.markdown(f"**Scorecard of {ag.period.label()}** as a spreadsheet, with definitions.")
         sheet = session.scorecard_export(version, ag.period.start, ag.period.end)
-        a, b = st.columns(2)
-        a.download_button("Scorecard (CSV)", exports.to_csv(sheet), f"scorecard-{ag.period.start:%Y-%m}.csv",
-                          "text/csv", icon=":material/download:", key="meeting_scorecard_csv")
-        b.download_button("Scorecard (Excel)", exports.to_excel({"Scorecard": sheet}),
-                          f"scorecard-{ag.period.start:%Y-%m}.xlsx", icon=":material/download:",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          key="meeting_scorecard_xlsx")
+        download.csv_and_excel(sheet, "Scorecard", f"scorecard-{ag.period.start:%Y-%m}", "meeting_scorecard")
 
 
 def render() -> None:
