@@ -14,6 +14,7 @@ from cxhub import joint
 from cxhub.kpis import KPIS, Period, data_span, engine
 from cxhub.kpis.details import biggest_moves
 from cxhub.kpis.period import add_months, month_end
+from cxhub.kpis.status import judge
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,10 @@ def _statuses_then(con, card: pd.DataFrame, period: Period, then: Period) -> dic
     """Each KPI's status in the earlier month: from the scorecard's previous
     values when that is the month before (no extra query), else computed."""
     if then == period.previous():
-        return {r["id"]: engine.status(KPIS[r["id"]], r["previous"],
-                                       None if r["target"] is None or pd.isna(r["target"])
-                                       else (r["target"], r["amber_band"]))
+        # Review periods are whole months: the target is the same figure for both.
+        return {r["id"]: judge(KPIS[r["id"]], None if pd.isna(r["previous"]) else r["previous"], r["previous_n"],
+                               r["previous_complete"],
+                               None if pd.isna(r["target"]) else (r["target"], r["amber_band"]))
                 for r in card.to_dict("records")}
     earlier = engine.scorecard(con, then)
     return dict(zip(earlier["id"], earlier["status"]))
@@ -91,11 +93,10 @@ def kpi_review(con: duckdb.DuckDBPyConnection, period: Period, then: Period
     card = engine.scorecard(con, period)
     before = _statuses_then(con, card, period, then)
     card = card.assign(status_then=card["id"].map(before))
-    # A survey KPI on fewer than 30 answers is not news, red or not.
-    sure = ~card["too_few"]
-    red = card[sure & (card["status"] == "red")].assign(newly_red=lambda f: f["status_then"] != "red")
+    # Partial values and those from fewer than 30 are never judged (status none): not news, red or not.
+    red = card[card["status"] == "red"].assign(newly_red=lambda f: f["status_then"] != "red")
     red = red.sort_values(["newly_red", "group"], ascending=[False, True]).reset_index(drop=True)
-    recovered = card[sure & (card["status_then"] == "red") & (card["status"] != "red")].reset_index(drop=True)
+    recovered = card[(card["status_then"] == "red") & card["status"].isin(["green", "amber"])].reset_index(drop=True)
     movers = biggest_moves(card, engine.by_touchpoint(con, list(KPIS), period), period)
     return card, red, recovered, movers
 

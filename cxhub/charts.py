@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cxhub.kpis.catalog import KPIS, KPI
+from cxhub.kpis.catalog import KPIS, KPI, MIN_SAMPLE
 
 TOUCHPOINT_COLORS = {
     "web": "#1f77b4",
@@ -83,46 +83,64 @@ def _peak(values: pd.Series) -> float | None:
     return float(values.max()) if len(values) else None
 
 
+def judged_mask(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose value may be coloured and ranked: complete and from 30 or more."""
+    return frame["complete"].astype(bool) & ~frame["small_sample"].astype(bool)
+
+
+def point_texts(k: KPI, frame: pd.DataFrame) -> list[str]:
+    """Hover text per point: the value as the tile shows it, its n, and why
+    it is not judged when it is not (partial, too few)."""
+    sure = judged_mask(frame)
+    return [f"{k.format(None if _nan(v) else v)} · n = {int(n):,}" + ("" if j or _nan(v) else f" · {note}")
+            for v, n, note, j in zip(frame["value"], frame["n"], frame["note"], sure)]
+
+
 def trend_chart(trend: pd.DataFrame, kpi_id: str, events: pd.DataFrame | None = None,
                 color: str = INK, name: str | None = None) -> go.Figure:
-    """A KPI over time against its target. trend: bucket_start, value, n, target."""
+    """A KPI over time against its target; points that are partial or from
+    fewer than 30 are hollow grey. trend: kpi_trend() output."""
     k = KPIS[kpi_id]
     fig = go.Figure()
     x = pd.to_datetime(trend["bucket_start"])
+    sure = judged_mask(trend)
     fig.add_trace(go.Scatter(
         x=x, y=trend["value"], mode="lines+markers", name=name or k.name, line=dict(color=color, width=3),
-        marker=dict(size=8), customdata=trend["n"],
-        hovertemplate="%{y:.1f} (n=%{customdata:,.0f})<extra>" + (name or k.name) + "</extra>",
+        marker=dict(size=9, color=[color if j else "white" for j in sure],
+                    line=dict(width=2, color=[color if j else STATUS_COLORS["none"] for j in sure])),
+        text=point_texts(k, trend), hovertemplate="%{text}<extra>" + (name or k.name) + "</extra>",
         connectgaps=False,
     ))
     if trend["target"].notna().any():
         fig.add_trace(go.Scatter(x=x, y=trend["target"], mode="lines", name="Target",
-                                 line=dict(color=TARGET, dash="dash", width=2)))
+                                 line=dict(color=TARGET, dash="dash", width=2),
+                                 text=[k.format(t) for t in trend["target"]],
+                                 hovertemplate="target %{text}<extra></extra>"))
     mark_events(fig, events, _peak(pd.concat([trend["value"], trend["target"]])))
     fig.update_yaxes(title=_axis_title(k))
     return _layout(fig)
 
 
 def status_heatmap(frame: pd.DataFrame, kpi_ids: list[str]) -> go.Figure:
-    """Touchpoint × KPI: colour = status (grey when too few answers), text =
-    value. frame: by_touchpoint() output."""
+    """Touchpoint × KPI: colour = status (grey when there is no target, light
+    grey when the value is partial or from fewer than 30), text = value.
+    frame: by_touchpoint() output."""
     tps = list(dict.fromkeys(frame["touchpoint"]))
     codes = {"red": 0, "amber": 1, "green": 2, "none": 3, "few": 4}
+    cells = {(r["touchpoint"], r["kpi_id"]): r for r in frame.to_dict("records")}
     z, text, hover = [], [], []
     for tp in tps:
         zr, tr, hr = [], [], []
         for kpi_id in kpi_ids:
-            row = frame[(frame.touchpoint == tp) & (frame.kpi_id == kpi_id)]
+            r = cells.get((tp, kpi_id))
             k = KPIS[kpi_id]
-            if row.empty:
-                zr.append(codes["none"]); tr.append("–"); hr.append("no data")
+            if r is None or _nan(r["value"]):
+                zr.append(codes["none"]); tr.append("–"); hr.append(f"{tp} · {k.name}: no data")
                 continue
-            r = row.iloc[0]
-            value = None if pd.isna(r.value) else r.value
-            state = "few" if r.too_few else r.status
-            zr.append(codes[state])
-            tr.append("n<30" if r.too_few else k.format(value))
-            hr.append(f"{tp} · {k.name}: {k.format(value)} — {state if state != 'few' else 'too few responses'}")
+            sure = bool(r["complete"]) and not r["small_sample"]
+            zr.append(codes[r["status"]] if sure else codes["few"])
+            tr.append(k.format(r["value"]) + ("" if sure else "*"))
+            hr.append(f"{tp} · {k.name}: {k.format(r['value'])} · n = {int(r['n']):,} — {r['note']}")
         z.append(zr); text.append(tr); hover.append(hr)
     scale = [[0, STATUS_COLORS["red"]], [0.2, STATUS_COLORS["red"]], [0.2, STATUS_COLORS["amber"]],
              [0.4, STATUS_COLORS["amber"]], [0.4, STATUS_COLORS["green"]], [0.6, STATUS_COLORS["green"]],
@@ -144,33 +162,48 @@ def cohort_heatmap(cohorts: pd.DataFrame) -> go.Figure:
         return _layout(go.Figure())
     pivot = cohorts.pivot(index="cohort", columns="month_index", values="pct").sort_index()
     sizes = cohorts.groupby("cohort")["customers"].first().reindex(pivot.index)
-    labels = [f"{pd.Timestamp(c):%b %Y} ({n:,})" for c, n in zip(pivot.index, sizes)]
+    small = sizes < MIN_SAMPLE
+    labels = [f"{pd.Timestamp(c):%b %Y} (n = {n:,})" for c, n in zip(pivot.index, sizes)]
+    share = KPIS["retention_rate"]  # a cell is a retention share: shown as the KPI shows it
+    # A cohort of fewer than 30 customers keeps its numbers but gets no colour.
+    coloured = pivot.copy()
+    coloured.loc[small.values] = float("nan")
+    hover = [[f"cohort {label}, month +{m}: " + ("no data" if pd.isna(v) else f"{share.format(v)} still buying")
+              + (" · too few to judge" if few else "") for m, v in zip(pivot.columns, row)]
+             for label, row, few in zip(labels, pivot.values, small)]
     fig = go.Figure(go.Heatmap(
-        z=pivot.values, x=[f"+{m}" for m in pivot.columns], y=labels, colorscale="Blues", zmin=0, zmax=100,
-        text=[["" if pd.isna(v) else f"{v:.0f}" for v in row] for row in pivot.values],
-        texttemplate="%{text}", textfont=dict(size=11),
-        hovertemplate="cohort %{y}, month %{x}: %{z:.1f}% still buying<extra></extra>",
-        colorbar=dict(title="%"),
+        z=coloured.values, x=[f"+{m}" for m in pivot.columns], y=labels, colorscale="Blues", zmin=0, zmax=100,
+        text=[["" if pd.isna(v) else share.format(v).rstrip("%") for v in row] for row in pivot.values],
+        texttemplate="%{text}", textfont=dict(size=11), customdata=hover,
+        hovertemplate="%{customdata}<extra></extra>", colorbar=dict(title="%"),
     ))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="months since first order")
     return _layout(fig, height=140 + 24 * len(labels))
 
 
+def _ranked(frame: pd.DataFrame, k: KPI) -> pd.DataFrame:
+    """Rows with a value, judged ones ranked best first, then the unjudged
+    (partial or fewer than 30), which are never ranked."""
+    rows = frame.dropna(subset=["value"]).assign(_sure=lambda f: judged_mask(f))
+    rows = rows.sort_values(["_sure", "value"], ascending=[False, k.better == "lower"], kind="stable")
+    return rows
+
+
 def touchpoint_bars(frame: pd.DataFrame, kpi_id: str) -> go.Figure:
-    """One KPI for every touchpoint, with the best-to-worst gap drawn in.
-    frame: by_touchpoint() rows for that KPI."""
+    """One KPI for every touchpoint, with the best-to-worst gap drawn in
+    (from judged values only). frame: by_touchpoint() rows for that KPI."""
     k = KPIS[kpi_id]
-    rows = frame[frame.kpi_id == kpi_id].dropna(subset=["value"])
-    rows = rows.sort_values("value", ascending=k.better == "lower")
+    rows = _ranked(frame[frame.kpi_id == kpi_id], k)
     fig = go.Figure(go.Bar(
         x=rows["touchpoint"], y=rows["value"], marker_color=[touchpoint_color(t) for t in rows["touchpoint_id"]],
-        text=[k.format(v) + (" (n<30)" if f else "") for v, f in zip(rows["value"], rows["too_few"])],
-        textposition="outside", customdata=rows["n"],
-        hovertemplate="%{x}: %{y:.1f} (n=%{customdata:,.0f})<extra></extra>",
-        marker_opacity=[0.35 if f else 1 for f in rows["too_few"]],
+        text=[k.format(v) + ("" if s else f" (n = {int(n):,})") for v, s, n in zip(rows["value"], rows["_sure"],
+                                                                                 rows["n"])],
+        textposition="outside", customdata=point_texts(k, rows),
+        hovertemplate="%{x}: %{customdata}<extra></extra>",
+        marker_opacity=[1 if s else 0.35 for s in rows["_sure"]],
     ))
-    rated = rows[~rows["too_few"]]
+    rated = rows[rows["_sure"]]
     if len(rated) >= 2:
         best, worst = rated["value"].max(), rated["value"].min()
         fig.add_hrect(y0=worst, y1=best, fillcolor=STATUS_COLORS["amber"], opacity=0.12, line_width=0)
@@ -191,8 +224,13 @@ def touchpoint_lines(series: pd.DataFrame, kpi_id: str) -> go.Figure:
     k = KPIS[kpi_id]
     fig = go.Figure()
     for (tp_id, tp), part in series.groupby(["touchpoint_id", "touchpoint"], sort=False):
-        fig.add_trace(go.Scatter(x=pd.to_datetime(part["bucket_start"]), y=part["value"], name=tp,
-                                 mode="lines+markers", line=dict(color=touchpoint_color(tp_id), width=3)))
+        color = touchpoint_color(tp_id)
+        sure = judged_mask(part)
+        fig.add_trace(go.Scatter(
+            x=pd.to_datetime(part["bucket_start"]), y=part["value"], name=tp, mode="lines+markers",
+            line=dict(color=color, width=3),
+            marker=dict(size=8, color=[color if j else "white" for j in sure], line=dict(width=2, color=color)),
+            text=point_texts(k, part), hovertemplate="%{text}<extra>" + tp + "</extra>"))
     fig.update_yaxes(title=_axis_title(k))
     return _layout(fig)
 
@@ -234,12 +272,18 @@ def volume_chart(volume: pd.DataFrame, color: str) -> go.Figure:
 
 
 def breakdown_bars(frame: pd.DataFrame, kpi_id: str, dimension: str) -> go.Figure:
-    """One KPI by segment or region. frame: slice, kpi_id, value, n."""
+    """One KPI by segment or region, coloured by status; groups that are
+    partial or from fewer than 30 are light grey, labelled with their n and
+    ranked after the others. frame: by_dimension() rows."""
     k = KPIS[kpi_id]
-    rows = frame[frame.kpi_id == kpi_id]
-    fig = go.Figure(go.Bar(x=rows["slice"], y=rows["value"], marker_color=TARGET,
-                           text=[k.format(v) for v in rows["value"]], textposition="outside",
-                           customdata=rows["n"], hovertemplate="%{x}: %{y:.1f} (n=%{customdata:,.0f})<extra></extra>"))
+    rows = _ranked(frame[frame.kpi_id == kpi_id], k)
+    colors = [STATUS_COLORS[st] if s else STATUS_COLORS["few"] for st, s in zip(rows["status"], rows["_sure"])]
+    fig = go.Figure(go.Bar(x=rows["slice"], y=rows["value"], marker_color=colors,
+                           marker_line=dict(color=STATUS_COLORS["none"], width=1),
+                           text=[k.format(v) + ("" if s else f" (n = {int(n):,})")
+                                 for v, s, n in zip(rows["value"], rows["_sure"], rows["n"])],
+                           textposition="outside", customdata=point_texts(k, rows),
+                           hovertemplate="%{x}: %{customdata}<extra></extra>"))
     fig.update_yaxes(title=_axis_title(k))
     fig.update_xaxes(title=dimension)
     fig = _layout(fig, height=340)
@@ -254,7 +298,7 @@ def switching_chart(switches: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Bar(
         y=rows["from_touchpoint"] + " → " + rows["to_touchpoint"], x=rows["customers"], orientation="h",
         marker_color=[touchpoint_color(t) for t in rows["to_id"]],
-        hovertemplate="%{y}: %{x:,} contacts<extra></extra>",
+        hovertemplate="%{y}: %{x:,} contacts<extra></extra>",  # not a KPI value
     ))
     fig.update_xaxes(title="unresolved contacts followed within 7 days by another channel")
     fig = _layout(fig, height=120 + 26 * len(rows))
@@ -294,8 +338,9 @@ def priority_matrix(initiatives: pd.DataFrame) -> go.Figure:
                         line=dict(width=[3 if d else 1 for d in part["needs_discussion"]],
                                   color=[STATUS_COLORS["red"] if d else "white" for d in part["needs_discussion"]])),
             customdata=part[["title", "cost_band", "status", "priority", "agreed_effort"]],
-            hovertemplate="<b>%{customdata[0]}</b><br>impact %{y:.1f} · effort %{customdata[4]:.1f} · priority "
-                          "%{customdata[3]:.2f}<br>cost %{customdata[1]} · %{customdata[2]}<extra></extra>",
+            # initiative scores, not KPI values:
+            hovertemplate=("<b>%{customdata[0]}</b><br>impact %{y:.1f} · effort %{customdata[4]:.1f} · "  # not a KPI value
+                           "priority %{customdata[3]:.2f}<br>cost %{customdata[1]} · %{customdata[2]}<extra></extra>"),  # not a KPI value
         ))
     fig.add_shape(type="line", x0=0.5, y0=0.5, x1=5.5, y1=5.5, line=dict(color="#cfd8dc", dash="dot"))
     for x, y, text in ((1.2, 5.3, "quick wins"), (4.8, 5.3, "big bets"), (1.2, 0.8, "fill-ins"),

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from cxhub import contract, db, demo, ingest, pack
-from cxhub.kpis import CATALOG, Filters, Period, UnknownValue, check_filters, scorecard
+from cxhub.kpis import CATALOG, Filters, Period, UnknownValue, breakdown, check_filters, scorecard
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
@@ -60,6 +60,8 @@ def parser() -> argparse.ArgumentParser:
     k.add_argument("--touchpoint", action="append", default=[], help="repeat for several")
     k.add_argument("--segment", action="append", default=[], help="repeat for several")
     k.add_argument("--region", action="append", default=[], help="repeat for several")
+    k.add_argument("--by", choices=("touchpoint", "segment", "region", "month"),
+                   help="break the scorecard down: one group per touchpoint, segment, region or month")
     k.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
     i = sub.add_parser(
@@ -91,37 +93,73 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _clean(x):
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+    """A number as strict JSON has it: NaN and infinities are null."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return None
+    return x
 
 
-def scorecard_document(con, period: Period, filters: Filters) -> dict:
-    """The scorecard as the JSON the CLI prints (values as numbers or null)."""
-    card = scorecard(con, period, filters)
-    prev = period.previous()
-    kpis = [
+def _day(d) -> str | None:
+    return None if d is None or (isinstance(d, float) and math.isnan(d)) else d.isoformat()
+
+
+# The fields of every KPI in the JSON and CSV output (KPI contract v2).
+KPI_FIELDS = ("id", "name", "unit", "owner", "value", "previous", "target", "status", "n", "previous_n",
+              "complete", "data_through", "small_sample")
+
+
+def kpi_records(frame) -> list[dict]:
+    """scorecard-shaped rows as the v2 JSON gives them."""
+    return [
         {
             "id": r["id"], "name": r["name"], "unit": r["unit"], "owner": r["owner"],
-            "value": _clean(r["value"]), "previous": _clean(r["previous"]),
-            "target": _clean(r["target"]), "status": r["status"],
+            "value": _clean(r["value"]), "previous": _clean(r["previous"]), "target": _clean(r["target"]),
+            "status": r["status"], "n": int(r["n"]), "previous_n": int(r["previous_n"]),
+            "complete": bool(r["complete"]), "data_through": _day(r["data_through"]),
+            "small_sample": bool(r["small_sample"]),
         }
-        for r in card.to_dict("records")
+        for r in frame.to_dict("records")
     ]
-    return {
-        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
-        "previous": {"start": prev.start.isoformat(), "end": prev.end.isoformat()},
-        "filters": filters.as_dict(),
-        "kpis": kpis,
-    }
+
+
+def _span(period: Period) -> dict:
+    return {"start": period.start.isoformat(), "end": period.end.isoformat()}
+
+
+def scorecard_document(con, period: Period, filters: Filters, by: str | None = None) -> dict:
+    """The scorecard (or its breakdown) as the JSON the CLI prints."""
+    doc = {"period": _span(period), "previous": _span(period.previous()), "filters": filters.as_dict()}
+    if by is None:
+        return {**doc, "kpis": kpi_records(scorecard(con, period, filters))}
+    frame = breakdown(con, period, by, filters)
+    groups = [{"group": key, "kpis": kpi_records(part)} for key, part in frame.groupby("slice", sort=True)]
+    return {**doc, "by": by, "groups": groups}
+
+
+def to_json(doc) -> str:
+    """Strict JSON: a NaN or an infinity is an error here, never output."""
+    return json.dumps(doc, indent=2, allow_nan=False)
+
+
+def _kpi_rows(doc: dict):
+    """(group or None, kpi record) for every KPI of a scorecard or breakdown document."""
+    if "groups" in doc:
+        return [(g["group"], k) for g in doc["groups"] for k in g["kpis"]]
+    return [(None, k) for k in doc["kpis"]]
 
 
 def _table(doc: dict) -> str:
     by_id = {k.id: k for k in CATALOG}
-    header = ("KPI", "owner", "value", "previous", "target", "status")
-    rows = [
-        (k["name"], k["owner"], by_id[k["id"]].format(k["value"]), by_id[k["id"]].format(k["previous"]),
-         by_id[k["id"]].format(k["target"]), k["status"])
-        for k in doc["kpis"]
-    ]
+    grouped = "groups" in doc
+    header = (*((doc["by"],) if grouped else ()), "KPI", "owner", "value", "previous", "target", "status", "n",
+              "note")
+    rows = []
+    for group, k in _kpi_rows(doc):
+        kpi_ = by_id[k["id"]]
+        note = ("no data" if k["value"] is None else "small sample" if k["small_sample"]
+                else "" if k["complete"] else f"partial: data through {k['data_through'] or 'none'}")
+        rows.append((*((group,) if grouped else ()), k["name"], k["owner"], kpi_.format(k["value"]),
+                     kpi_.format(k["previous"]), kpi_.format(k["target"]), k["status"], f"{k['n']:,}", note))
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()
     title = f"CX Hub scorecard {doc['period']['start']} to {doc['period']['end']} " \
@@ -132,9 +170,10 @@ def _table(doc: dict) -> str:
 def _csv(doc: dict) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(["id", "name", "unit", "owner", "value", "previous", "target", "status"])
-    for k in doc["kpis"]:
-        w.writerow([k["id"], k["name"], k["unit"], k["owner"], k["value"], k["previous"], k["target"], k["status"]])
+    grouped = "groups" in doc
+    w.writerow([*((doc["by"],) if grouped else ()), *KPI_FIELDS])
+    for group, k in _kpi_rows(doc):
+        w.writerow([*((group,) if grouped else ()), *("" if k[f] is None else k[f] for f in KPI_FIELDS)])
     return out.getvalue()
 
 
@@ -147,7 +186,7 @@ def cmd_demo(args) -> int:
     with db.writing(path) as con:
         counts = demo.build_demo(con, args.customers, args.months, args.seed, args.end_month)
     size = path.stat().st_size / 1e6
-    print(f"Demo company built in {path} ({size:,.1f} MB) in {counts.pop('seconds')} s:")
+    print(f"Demo company built in {path} ({size:,.1f} MB) in {counts.pop('seconds')} s:")  # not a KPI value
     for table, n in counts.items():
         print(f"  {table:<14} {n:>12,}")
     return 0
@@ -163,11 +202,11 @@ def cmd_kpis(args) -> int:
     try:
         filters = Filters(tuple(args.touchpoint), tuple(args.segment), tuple(args.region))
         check_filters(con, filters)
-        doc = scorecard_document(con, Period(args.start, args.end), filters)
+        doc = scorecard_document(con, Period(args.start, args.end), filters, args.by)
     finally:
         con.close()
     if args.format == "json":
-        print(json.dumps(doc, indent=2))
+        print(to_json(doc))
     elif args.format == "csv":
         print(_csv(doc), end="")
     else:

@@ -21,7 +21,10 @@ def scorecard_frame(card: pd.DataFrame, period: Period, loaded_at) -> pd.DataFra
             "kpi_id": k.id, "kpi": k.name, "group": k.group, "owner": k.owner, "unit": k.unit,
             "period_start": period.start, "period_end": period.end,
             "value": r["value"], "previous": r["previous"], "change": r["change"],
-            "target": r["target"], "status": r["status"], "n": r["n"], "margin_95": r["moe"],
+            "target": r["target"], "status": r["status"], "status_note": r["note"], "n": r["n"],
+            "previous_n": r["previous_n"], "complete": r["complete"], "data_through": r["data_through"],
+            "small_sample": r["small_sample"], "interval_95_low": r["interval_low"],
+            "interval_95_high": r["interval_high"],
             "better_when": k.better, "definition": k.business, "formula": k.technical,
             "data_loaded_at": loaded_at,
         })

@@ -27,9 +27,9 @@ from cxhub import charts, joint, static_charts
 from cxhub.db import freshness, utc_now
 from cxhub.kpis import KPIS, Period, engine
 from cxhub.kpis.period import add_months, month_end
+from cxhub.kpis.status import STATUS_WORDS
 
 SECTIONS = ("Scorecard", "Agenda", "Trends of the red KPIs", "Priorities", "Decisions and actions")
-STATUS_TEXT = {"green": "on target", "amber": "near target", "red": "off target", "none": "no target"}
 TREND_MONTHS = 12
 
 
@@ -79,10 +79,9 @@ def _scorecard_table(card: pd.DataFrame) -> Table:
     rows = []
     for r in card.to_dict("records"):
         k = KPIS[r["id"]]
-        rows.append([k.name, k.format(r["value"]), k.format_change(r["change"]),
-                     k.format(r["target"]) if r["target"] is not None and not pd.isna(r["target"]) else "–",
-                     STATUS_TEXT.get(r["status"], r["status"]), r["owner"]])
-    return Table("All KPIs", ["KPI", "Value", "Change", "Target", "Status", "Owner"], rows, status_column=4)
+        rows.append([k.name, k.format(r["value"]), k.format_change(r["change"]), k.format(r["target"]),
+                     r["note"], f"{int(r['n']):,}", r["owner"]])
+    return Table("All KPIs", ["KPI", "Value", "Change", "Target", "Status", "n", "Owner"], rows, status_column=4)
 
 
 def _trend_window(period: Period) -> Period:
@@ -138,7 +137,7 @@ def build(con: duckdb.DuckDBPyConnection, meeting_date: date, agenda: agenda_mod
 
     inits = joint.initiatives(con, as_of=meeting_date)
     ranked = [[str(r["initiative_id"]), r["title"], r["owner"], r["status"],
-               "–" if pd.isna(r["priority"]) else f"{r['priority']:.2f}",
+               "–" if pd.isna(r["priority"]) else f"{r['priority']:.2f}",  # not a KPI value
                f"{_score(r['cmo_impact'])}/{_score(r['cmo_effort'])}",
                f"{_score(r['cio_impact'])}/{_score(r['cio_effort'])}",
                "needs discussion" if r["needs_discussion"] else "", _fmt_date(r["due_date"])]
@@ -180,7 +179,7 @@ def to_html(pack: Pack) -> str:
     return template.render(
         pack=pack, plotly_js=Markup(plotly.offline.get_plotlyjs()), chart_html=lambda b: charts_html[id(b)],
         status_colors=charts.STATUS_COLORS,
-        status_of={v: k for k, v in STATUS_TEXT.items()},
+        status_of={v: k for k, v in STATUS_WORDS.items()},
     )
 
 
@@ -223,7 +222,7 @@ def _pdf_table(pdf: _PackPDF, table: Table) -> None:
     # Column weights from their content: a header word never breaks, long text wraps.
     widths = [min(max(max(len(w) for w in c.split()) + 2, 6, *(len(r[i]) for r in table.rows)), 40)
               for i, c in enumerate(table.columns)]
-    status_of = {v: k for k, v in STATUS_TEXT.items()}
+    status_of = {v: k for k, v in STATUS_WORDS.items()}
     with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.5, padding=1,
                    headings_style=FontFace(emphasis="BOLD", fill_color=(236, 239, 241))) as t:
         header = t.row()

@@ -7,7 +7,7 @@ from cxhub.kpis import CATALOG, KPIS
 from cxhub.ui import layout, session
 from cxhub.ui.kpi_tile import definition, freshness_text
 
-COMPARABLE = [k.id for k in CATALOG if k.id not in ("channel_consistency", "digital_share")]
+COMPARABLE = [k.id for k in CATALOG if k.per_touchpoint]
 
 
 def render() -> None:
@@ -26,7 +26,9 @@ def render() -> None:
         card = session.scorecard(version, *view.args()).set_index("id")
         consistency = card.loc["channel_consistency"]
         st.metric("Channel consistency", KPIS["channel_consistency"].format(consistency["value"]),
-                  help=definition(KPIS["channel_consistency"]))
+                  help=definition(KPIS["channel_consistency"], consistency.to_dict() | {"id": "channel_consistency"}))
+        st.caption("Touchpoints are ranked on complete periods with 30 or more observations only; the others are "
+                   "shown pale with their n.")
         st.plotly_chart(charts.touchpoint_bars(frame, kpi_id), key="channels_bars")
         series = session.trends(version, (kpi_id,), view.window.start, view.window.end, view.grain,
                                 *view.args()[2:], slice_by="touchpoint")
@@ -43,7 +45,7 @@ def render() -> None:
         return
     total = switches.groupby("from_id")["unresolved"].first().sum()
     moved = switches["contacts"].sum()
-    st.metric("Unresolved contacts followed by a switch", f"{moved:,}",
+    st.metric("Unresolved contacts followed by a switch", f"{moved:,}",  # not a KPI value
               help=f"Of {total:,} unresolved contacts by known customers in the period, {moved:,} "
                    "(counting each destination) were followed within 7 days by a contact at another touchpoint.")
     st.plotly_chart(charts.switching_chart(switches.head(15)), key="channels_switching")

@@ -32,7 +32,7 @@ def _alignment(r) -> str:
 def _column_config(who, touchpoint_ids: list[str]) -> dict:
     cfg = {
         "initiative_id": st.column_config.NumberColumn("#", disabled=True, width="small"),
-        "priority": st.column_config.NumberColumn("Priority", format="%.2f", disabled=True,
+        "priority": st.column_config.NumberColumn("Priority", format="%.2f", disabled=True,  # not a KPI value
                                                   help=joint.PRIORITY_DEFINITION),
         "alignment": st.column_config.TextColumn("Alignment", disabled=True, help=joint.ALIGNMENT_DEFINITION),
     }

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cxhub import joint
-from cxhub.kpis import CATALOG, GROUPS, MIN_RESPONSES
+from cxhub.kpis import CATALOG, GROUPS, MIN_SAMPLE
 
 
 def render() -> None:
@@ -28,8 +28,18 @@ def render() -> None:
         "- **Status**: green on the better side of the target, amber within the amber band (default 5% "
         "of the target), red beyond. The touchpoint's own target applies when exactly one touchpoint "
         "is shown.\n"
-        f"- **Too few responses**: a survey KPI from fewer than {MIN_RESPONSES} answers is shown grey, "
-        "not rated. NPS and CSAT show a 95% margin of error (±)."
+        f"- **Partial periods**: a KPI is complete when its source table's data covers the whole period. "
+        "A partial KPI keeps its value but is shown grey, not judged, with no change or rose/fell sentence "
+        "(e.g. \"partial: orders through 2026-10-29\"). Retention and churn have no value in a period with "
+        "no order at all: no data is not churn.\n"
+        f"- **Small samples**: every value carries n, the count it rests on. From fewer than {MIN_SAMPLE} "
+        "(for every KPI except channel consistency and the system-health KPIs) the value is shown grey "
+        "with its n (\"n = 12, too few to judge\"), gets no status, and is never ranked or called best or "
+        "worst — on tiles, breakdown bars, trend points and cohort cells alike.\n"
+        "- **Count targets**: the incidents target is per calendar month, multiplied by the number of whole "
+        "months in the period, else by days / 30.4375.\n"
+        "- **95% interval** (in each KPI's definition popover): Wilson for shares, mean ± 1.96·s/√n for NPS, "
+        "CES and revenue per customer."
     )
     st.header("Joint work")
     st.markdown(f"- **Priority**: {joint.PRIORITY_DEFINITION}\n"
@@ -38,6 +48,6 @@ def render() -> None:
                 "- **The agenda** of a meeting reviews the last full month before it: KPIs off target (those "
                 "that were not red at the last meeting are marked as turned red), the biggest movers, "
                 "initiatives that need discussion, are overdue or await approval or a score, and action items "
-                "still open from earlier meetings. Survey KPIs on too few answers are left out.")
+                "still open from earlier meetings. KPIs that are partial or rest on fewer than 30 observations are left out.")
     st.markdown("**An initiative's fields**")
     st.markdown("\n".join(f"- **{f.label}**: {f.help}" for f in joint.FIELDS))

@@ -5,7 +5,7 @@ import streamlit as st
 from cxhub import charts
 from cxhub.kpis import CATALOG, GROUPS, KPIS
 from cxhub.ui import download, layout, session
-from cxhub.ui.kpi_tile import definition, freshness_text, kpi_freshness, kpi_tile
+from cxhub.ui.kpi_tile import definition, freshness_text, kpi_tile
 
 
 def render() -> None:
@@ -25,7 +25,7 @@ def render() -> None:
         members = [k.id for k in CATALOG if k.group == group]
         for col, kpi_id in zip(st.columns(len(members)), members):
             with col:
-                kpi_tile(rows[kpi_id], kpi_freshness(fresh, kpi_id))
+                kpi_tile(rows[kpi_id])
 
     sheet = session.scorecard_export(version, *view.args())
     stem = f"scorecard-{view.period.start}-{view.period.end}"
@@ -34,7 +34,8 @@ def render() -> None:
     st.subheader("What changed")
     moves = session.biggest_moves(version, *view.args())
     if moves.empty:
-        st.write("No KPI moved beyond its margin of error.")
+        st.write("No KPI moved beyond its margin of error (changes are only compared between complete "
+                 "periods with 30 or more observations).")
     for m in moves.to_dict("records"):
         icon = ":material/trending_up:" if m["change"] > 0 else ":material/trending_down:"
         color = "green" if m["better"] else "red"
@@ -64,7 +65,7 @@ def render() -> None:
             st.caption("Share of each month's new buyers who bought again k months later.")
 
     st.subheader("Touchpoints at a glance")
-    heat_ids = [k.id for k in CATALOG if k.id not in ("channel_consistency", "digital_share", "churn_rate")]
+    heat_ids = [k.id for k in CATALOG if k.per_touchpoint and k.id != "churn_rate"]
     grid = session.by_touchpoint(version, session.ALL_KPIS, *view.args())  # shared with "what changed"
     if grid.empty:
         layout.no_data("touchpoints")
@@ -75,8 +76,8 @@ def render() -> None:
     names = dict(zip(grid["touchpoint"], grid["touchpoint_id"]))
     if picked and picked[0] in names:
         st.switch_page(layout.touchpoint_page(names[picked[0]]), query_params=view.params())
-    st.caption("Colour = status against target; grey = no target or fewer than 30 answers. "
-               "Click a row, or open a touchpoint:")
+    st.caption("Colour = status against target; grey = no target; light grey with * = partial period or "
+               "fewer than 30 observations (not judged). Open a touchpoint:")
     cols = st.columns(len(names))
     for col, (name, tp_id) in zip(cols, names.items()):
         with col:

@@ -9,7 +9,8 @@ import streamlit as st
 from cxhub import joint
 from cxhub.kpis import KPIS
 from cxhub.ui import download, identity, layout, session
-from cxhub.ui.kpi_tile import STATUS_BADGE, definition, freshness_text
+from cxhub.kpis.status import STATUS_WORDS
+from cxhub.ui.kpi_tile import definition, freshness_text
 
 ACTIONS_ROUND = "_action_editor_round"
 
@@ -34,12 +35,15 @@ def _meeting_date() -> date:
 
 def _red_kpis(ag) -> None:
     st.markdown("#### 1. KPIs off target")
-    if ag.red_kpis.empty:
-        st.success("No KPI is off target.", icon=":material/check_circle:")
+    if ag.scorecard["value"].isna().all():
+        st.info(f"No data for {ag.period.label()}: there is nothing to judge yet.", icon=":material/info:")
+    elif ag.red_kpis.empty:
+        st.success("No KPI is off target (KPIs that are partial or rest on fewer than 30 observations are not "
+                   "judged).", icon=":material/check_circle:")
     for r in ag.red_kpis.to_dict("records"):
         k = KPIS[r["id"]]
         new = " — **turned red since the last meeting**" if r["newly_red"] else ""
-        st.markdown(f":red-badge[{STATUS_BADGE['red'][0]}] **{k.name}** {k.format(r['value'])} "
+        st.markdown(f":red-badge[{STATUS_WORDS['red']}] **{k.name}** {k.format(r['value'])} "
                     f"(target {k.format(r['target'])}, owner {r['owner']}){new}", help=definition(k))
     if not ag.recovered.empty:
         st.caption("Back from red: " + ", ".join(KPIS[i].name for i in ag.recovered["id"]))

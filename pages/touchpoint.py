@@ -5,11 +5,11 @@ import streamlit as st
 from cxhub import charts
 from cxhub.kpis import CATALOG, KPIS
 from cxhub.ui import layout, session
-from cxhub.ui.kpi_tile import STATUS_BADGE, freshness_text
+from cxhub.ui.kpi_tile import freshness_text
 
 KIND_ICON = {"digital": ":material/devices:", "assisted": ":material/support_agent:",
              "physical": ":material/storefront:"}
-SIDE_BY_SIDE = [k.id for k in CATALOG if k.id not in ("channel_consistency", "digital_share")]
+SIDE_BY_SIDE = [k.id for k in CATALOG if k.per_touchpoint]
 
 
 def pages() -> list:
@@ -52,11 +52,11 @@ def render(touchpoint_id: str) -> None:
         k = KPIS[r["id"]]
         table.append({
             "KPI": k.name, "Owner": k.owner,
-            info["name"]: "too few responses" if r["too_few"] else k.format(r["value"]),
+            info["name"]: k.format(r["value"]),
             "Change": k.format_change(r["change"]),
             "Company": k.format(whole.loc[r["id"], "value"]),
             "Target": k.format(r["target"]),
-            "Status": "n < 30" if r["too_few"] else STATUS_BADGE[r["status"]][0],
+            "Status": r["note"],
             "n": r["n"],
             "Definition": k.business,
         })
@@ -118,9 +118,9 @@ def render(touchpoint_id: str) -> None:
             st.write("This touchpoint does not record whether contacts were resolved.")
         else:
             st.dataframe(intents, hide_index=True, column_config={
-                "resolved_pct": st.column_config.ProgressColumn("Resolved", format="%.1f%%", min_value=0,
+                "resolved_pct": st.column_config.ProgressColumn("Resolved", format="%.1f%%", min_value=0,  # not a KPI value
                                                                 max_value=100),
-                "avg_handle_seconds": st.column_config.NumberColumn("Avg handle (s)", format="%.0f"),
+                "avg_handle_seconds": st.column_config.NumberColumn("Avg handle (s)", format="%.0f"),  # not a KPI value
             })
     with right:
         st.subheader("What detractors say")

@@ -118,6 +118,83 @@ def build_tiny(path: Path):
     return con
 
 
+# A company just big enough to judge (30+ in every group but one), built so
+# every figure can be worked out by hand; tests/test_judging.py does so.
+#   60 customers j00..j59: j00-j39 consumer, j40-j59 smb; even numbers North, odd South.
+#   orders (web): j00-j39 on 1 Jan (10 each) and 10 Feb (20 each); j00-j29 on 10 Mar (30 each),
+#     j00-j04 again on 20 Mar (5 each); j00-j29 on 5 Apr (40 each): orders run 1 Jan to 5 Apr 2025.
+#   surveys (web), 12 Mar: j00-j29 csat 5 / nps 9 / ces 6, j30-j39 csat 2 / nps 3 / ces 2 (consumer),
+#     j40-j51 csat 5 / nps 10 (smb, 12 answers); plus one answer on 1 Jan and one on 5 Apr (j59).
+#   interactions: j00-j39 at the contact center on 5 Mar, resolved; one web contact on 1 Jan and on 5 Apr.
+#   system_health (web): every day 1 Jan to 5 Apr, 99.5% up, p95 300 ms; one incident on 15 Jan,
+#     15 Feb, 15 Mar and 16 Mar.
+#   targets: churn 20 (band 1), repeat purchase 10, revenue per customer 30, csat 70, incidents 2 a month (band 0.5).
+JUDGED_SQL = """
+INSERT INTO touchpoints VALUES
+    ('web', 'Website', 'digital', 'CMO'),
+    ('contact_center', 'Contact center', 'assisted', 'CIO'),
+    ('store', 'Stores', 'physical', 'CMO');
+INSERT INTO customers
+    SELECT printf('j%02d', i), DATE '2024-06-01', CASE WHEN i < 40 THEN 'consumer' ELSE 'smb' END,
+        CASE WHEN i % 2 = 0 THEN 'North' ELSE 'South' END
+    FROM range(60) t(i);
+INSERT INTO orders
+    SELECT printf('jan-%02d', i), printf('j%02d', i), 'web', TIMESTAMP '2025-01-01 09:00:00', 10 FROM range(40) t(i)
+    UNION ALL SELECT printf('feb-%02d', i), printf('j%02d', i), 'web', TIMESTAMP '2025-02-10 09:00:00', 20 FROM range(40) t(i)
+    UNION ALL SELECT printf('mar-%02d', i), printf('j%02d', i), 'web', TIMESTAMP '2025-03-10 09:00:00', 30 FROM range(30) t(i)
+    UNION ALL SELECT printf('mar2-%02d', i), printf('j%02d', i), 'web', TIMESTAMP '2025-03-20 09:00:00', 5 FROM range(5) t(i)
+    UNION ALL SELECT printf('apr-%02d', i), printf('j%02d', i), 'web', TIMESTAMP '2025-04-05 09:00:00', 40 FROM range(30) t(i);
+INSERT INTO surveys
+    SELECT printf('s-%02d', i), printf('j%02d', i), 'web', TIMESTAMP '2025-03-12 10:00:00',
+        CASE WHEN i < 30 THEN 9 WHEN i < 40 THEN 3 ELSE 10 END, CASE WHEN i < 30 OR i >= 40 THEN 5 ELSE 2 END,
+        CASE WHEN i < 30 THEN 6 WHEN i < 40 THEN 2 END, NULL
+    FROM range(52) t(i)
+    UNION ALL VALUES ('s-first', 'j59', 'web', TIMESTAMP '2025-01-01 10:00:00', 8, 4, 5, NULL),
+                     ('s-last', 'j59', 'web', TIMESTAMP '2025-04-05 10:00:00', 8, 4, 5, NULL);
+INSERT INTO interactions
+    SELECT printf('i-%02d', i), printf('j%02d', i), 'contact_center', TIMESTAMP '2025-03-05 10:00:00', 'billing',
+        true, 300 FROM range(40) t(i)
+    UNION ALL VALUES ('i-first', 'j59', 'web', TIMESTAMP '2025-01-01 10:00:00', 'purchase', NULL, NULL),
+                     ('i-last', 'j59', 'web', TIMESTAMP '2025-04-05 10:00:00', 'purchase', NULL, NULL);
+INSERT INTO system_health
+    SELECT 'web', d::DATE, 99.5, 300, 0.1,
+        CASE WHEN d::DATE IN ('2025-01-15', '2025-02-15', '2025-03-15', '2025-03-16') THEN 1 ELSE 0 END
+    FROM range(DATE '2025-01-01', DATE '2025-04-06', INTERVAL 1 DAY) t(d);
+INSERT INTO kpi_targets VALUES
+    ('churn_rate', NULL, 20.0, 1.0),
+    ('repeat_purchase_rate', NULL, 10.0, NULL),
+    ('revenue_per_customer', NULL, 30.0, NULL),
+    ('csat', NULL, 70.0, NULL),
+    ('incidents', NULL, 2.0, 0.5);
+"""
+
+
+def build_judged(path: Path):
+    con = db.connect(path)
+    with con.cursor() as cur:
+        cur.execute(JUDGED_SQL)
+        rollups.refresh(cur)
+        cur.execute(
+            "INSERT INTO import_log (table_name, source, rows_read, rows_loaded, started_at, finished_at, outcome) "
+            "VALUES ('orders', 'judged.csv', 175, 175, TIMESTAMP '2025-04-06 08:00:00', TIMESTAMP '2025-04-06 08:00:01', 'loaded')"
+        )
+    return con
+
+
+@pytest.fixture
+def judged_db(tmp_path):
+    con = build_judged(tmp_path / "judged.duckdb")
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def judged_db_path(tmp_path):
+    path = tmp_path / "judged.duckdb"
+    build_judged(path).close()
+    return path
+
+
 @pytest.fixture
 def tiny_db(tmp_path):
     path = tmp_path / "tiny.duckdb"
@@ -148,3 +225,11 @@ def demo_db_path(tmp_path_factory):
     demo.build_demo(con, customers=DEMO_CUSTOMERS, end_month=DEMO_END)
     con.close()
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_con(demo_db_path):
+    """A read-only connection to the small demo company, shared by a session."""
+    con = db.connect(demo_db_path, read_only=True)
+    yield con
+    con.close()

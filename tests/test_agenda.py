@@ -24,29 +24,31 @@ def test_a_meeting_reviews_the_last_full_month_before_it(meeting, data_end, mont
     assert agenda.review_period(meeting, data_end).start == month
 
 
-def test_red_kpis_and_what_turned_red(tiny_db):
-    ag = agenda.build_agenda(tiny_db, date(2025, 4, 10))
+def test_red_kpis_and_what_turned_red(judged_db, tiny_db):
+    ag = agenda.build_agenda(judged_db, date(2025, 4, 10))
     assert ag.period == Period(date(2025, 3, 1), date(2025, 3, 31))
     assert ag.compared_with == Period(date(2025, 2, 1), date(2025, 2, 28)) and ag.last_meeting is None
-    # March by hand: churn 1 of 3 February buyers (c2) = 33.3% against a 30% ceiling: red; in February
-    # nobody churned (0%): green, so it turned red. CSAT is 57% against 60 but on 7 answers: not news.
+    # March by hand (conftest's judged company): churn 10 of 40 February buyers = 25% against a 20%
+    # ceiling (band 1): red; in February nobody churned (0%): green, so it turned red.
     assert list(ag.red_kpis["id"]) == ["churn_rate"]
     assert ag.red_kpis["newly_red"].tolist() == [True]
-    assert ag.red_kpis["value"].iloc[0] == pytest.approx(100 / 3)
-    # Repeat purchase: 0 of 3 February buyers bought twice (red), 1 of 4 in March (25% ≥ 20%).
-    # Revenue per customer: (100 + 50 + 30) / 3 = 60 in February (target 75: red), 300 / 4 = 75 in March.
+    assert ag.red_kpis["value"].iloc[0] == pytest.approx(25.0)
+    # Repeat purchase: 0 of 40 February buyers bought twice (red), 5 of 30 in March (16.7% ≥ 10).
+    # Revenue per customer: 20 in February (target 30: red), 925 / 30 = 30.83 in March.
     assert list(ag.recovered["id"]) == ["repeat_purchase_rate", "revenue_per_customer"]
+    # The tiny company's March rests on fewer than 30 everywhere: nothing is judged, nothing is red.
+    assert agenda.build_agenda(tiny_db, date(2025, 4, 10)).red_kpis.empty
 
 
-def test_the_last_meeting_sets_what_we_compare_with(tiny_db):
-    joint.hold_meeting(tiny_db, date(2025, 2, 5), CMO)  # it reviewed January
-    ag = agenda.build_agenda(tiny_db, date(2025, 4, 10))
+def test_the_last_meeting_sets_what_we_compare_with(judged_db):
+    joint.hold_meeting(judged_db, date(2025, 2, 5), CMO)  # it reviewed January
+    ag = agenda.build_agenda(judged_db, date(2025, 4, 10))
     assert ag.last_meeting == date(2025, 2, 5)
     assert ag.compared_with == Period(date(2025, 1, 1), date(2025, 1, 31))
     # January has no earlier buyers: no churn figure, so March's red is new since then too.
     assert ag.red_kpis.set_index("id").loc["churn_rate", "status_then"] == "none"
-    # January: c1 and c2 bought once each, 10 + 20: repeat purchase 0% and revenue per customer 15
-    # (target 75), both red; in March 25% and 75, both on target.
+    # January: j00-j39 bought once each, 10 each: repeat purchase 0% and revenue per customer 10
+    # (target 30), both red; in March 16.7% and 30.83, both on target.
     assert list(ag.recovered["id"]) == ["repeat_purchase_rate", "revenue_per_customer"]
 
 
@@ -89,9 +91,10 @@ def test_is_it_working_compares_with_the_month_before_the_start(tiny_db):
     s = summary.set_index("kpi_id")
     # Web orders by hand. February: of January's web buyers c1, c2 only c1 bought on the web: 50%.
     assert s.loc["retention_rate", "baseline"] == pytest.approx(50.0)
-    # The last month with a value is May: April's web buyer c4 did not come back: 0%.
-    assert s.loc["retention_rate", "latest"] == pytest.approx(0.0)
-    assert s.loc["retention_rate", "change"] == pytest.approx(-50.0)
+    # May has no order at all (null: no data is not churn), so the last month with a value is April:
+    # of March's web buyers c1, c4, c5 only c4 came back: 1 of 3.
+    assert s.loc["retention_rate", "latest"] == pytest.approx(100 / 3)
+    assert s.loc["retention_rate", "change"] == pytest.approx(100 / 3 - 50.0)
     assert s.loc["retention_rate", "expected"] == 5.0 and not s.loc["retention_rate", "better"]
     assert s.loc["retention_rate", "scope"] == "web"
     # The channel mix is followed company-wide, whatever the initiative's touchpoints.

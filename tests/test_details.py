@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from cxhub.kpis import by_touchpoint, scorecard
+from cxhub.kpis import Period, by_touchpoint, scorecard
 from cxhub.kpis.details import (biggest_moves, channel_switching, detractor_comments, health_events,
                                 intent_resolution, volume)
 from cxhub.kpis.engine import by_dimension
@@ -19,7 +21,7 @@ def test_health_events(tiny_db):
         ("2025-03-01", "Contact center"), ("2025-03-01", "Website"), ("2025-03-02", "Website")]
     severe = health_events(tiny_db, MARCH, severe_only=True)
     assert len(severe) == 2  # a single incident at 99% availability is not severe
-    assert "97.0% available" in " ".join(severe["reason"])
+    assert "97.00% available" in " ".join(severe["reason"])  # availability shows 2 decimals (the catalog)
 
 
 def test_intent_resolution(tiny_db):
@@ -56,22 +58,25 @@ def test_volume(tiny_db):
 def test_by_dimension(tiny_db):
     frame = by_dimension(tiny_db, ["csat"], MARCH, "segment")
     got = dict(zip(frame["slice"], frame["value"]))
-    # consumer c1 5, c2 4, c1 1 -> 2 of 3; smb c3 2, 5; enterprise c4 4; s05 has no customer
-    assert got == pytest.approx({"consumer": 200 / 3, "smb": 50.0, "enterprise": 100.0, "(unknown)": 0.0})
+    # consumer c1 5, c2 4, c1 1 -> 2 of 3; smb c3 2, 5; enterprise c4 4; s05 has no customer, so it is
+    # in no segment's group (each group is the scorecard with that segment as a filter)
+    assert got == pytest.approx({"consumer": 200 / 3, "smb": 50.0, "enterprise": 100.0})
+    assert dict(zip(frame["slice"], frame["n"])) == {"consumer": 3, "smb": 2, "enterprise": 1}
     with pytest.raises(ValueError):
         by_dimension(tiny_db, ["csat"], MARCH, "touchpoint")
 
 
-def test_biggest_moves(tiny_db):
-    card = scorecard(tiny_db, MARCH)
-    per_tp = by_touchpoint(tiny_db, None, MARCH)
-    moves = biggest_moves(card, per_tp, MARCH, limit=20)
+def test_biggest_moves(judged_db, tiny_db):
+    march = Period(date(2025, 3, 1), date(2025, 3, 31))
+    moves = biggest_moves(scorecard(judged_db, march), by_touchpoint(judged_db, None, march), march, limit=20)
     sentences = moves["sentence"].tolist()
-    # web contacts: February i13 (c1, known) -> March i08 (c1), i11 (c9, unknown), i12 (anonymous)
-    assert sentences[0] == "Website Single-customer-view coverage fell 66.7 pts since Feb 2025 (now 33.3%)"
-    # company digital share: February i13 only (web) -> 4 of 11 in March
-    assert sentences[1] == "Digital share fell 63.6 pts since Feb 2025 (now 36.4%)"
-    assert "Retention rate fell 33.3 pts since Feb 2025 (now 66.7%)" in sentences
-    assert not moves["kpi_id"].isin(["churn_rate", "nps", "csat", "ces"]).any()  # mirror / under 30 answers
-    assert moves.loc[moves.kpi_id == "revenue_per_customer", "better"].tolist()[0]  # 60 -> 75
+    # Revenue per customer 20 -> 30.83 (a capped relative move of 40) leads, company and website alike
+    assert sentences[:2] == ["Revenue per customer rose 10.83 since Feb 2025 (now 30.83)",
+                             "Website Revenue per customer rose 10.83 since Feb 2025 (now 30.83)"]
+    assert "Retention rate fell 25.0 pts since Feb 2025 (now 75.0%)" in sentences  # 40 -> 30 of 40
+    assert not moves["kpi_id"].isin(["churn_rate", "availability"]).any()  # mirror / no change at 0.01
+    assert not moves["kpi_id"].isin(["nps", "csat", "ces"]).any()  # no February answers to compare with
     assert list(moves["magnitude"]) == sorted(moves["magnitude"], reverse=True)
+    # On the tiny company every value rests on fewer than 30: nothing is called a mover.
+    tiny = biggest_moves(scorecard(tiny_db, MARCH), by_touchpoint(tiny_db, None, MARCH), MARCH, limit=20)
+    assert tiny.empty

@@ -78,3 +78,21 @@ def test_joint_work_is_documented(demo_db_path, monkeypatch):
         assert f"**{f.label}**: {f.help}" in body, f.name
     readme = (ROOT / "README.md").read_text()
     assert "cxhub pack --meeting" in readme and "needs discussion" in readme
+
+
+def test_readme_documents_every_json_field():
+    from cxhub.cli import KPI_FIELDS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [f for f in KPI_FIELDS if f"`{f}`" not in readme]
+    assert not missing, f"README's JSON table lacks {missing}"
+
+
+@pytest.mark.skipif(not (SPEC / "kpis.md").exists(), reason="the shared spec is not beside this checkout")
+def test_json_fields_match_the_kpi_spec():
+    from cxhub.cli import KPI_FIELDS
+
+    spec = (SPEC / "kpis.md").read_text(encoding="utf-8")
+    section = spec.split("## Machine-readable output (v2)")[1].split("`cxhub kpis --by")[0]
+    named = re.findall(r"`(\w+)`", section.split("gives, for every KPI:")[1].split("The output")[0])
+    assert list(KPI_FIELDS) == named

@@ -1,5 +1,5 @@
 """The meeting pack (HTML and PDF from one content) and the spreadsheet
-exports, on the tiny hand-built database with a meeting recorded."""
+exports, on the judged company of conftest.py with a meeting recorded."""
 
 from __future__ import annotations
 
@@ -22,14 +22,14 @@ DECISION = "Fund <b>callbacks</b> & measure FCR"  # markup must come out as text
 
 
 @pytest.fixture
-def meeting_db(tiny_db):
-    a = joint.create_initiative(tiny_db, {"title": "Callback service", "owner": "Joint", "cost_band": "L",
+def meeting_db(judged_db):
+    a = joint.create_initiative(judged_db, {"title": "Callback service", "owner": "Joint", "cost_band": "L",
                                           "cmo_impact": 5, "cmo_effort": 2, "touchpoints": ["contact_center"],
                                           "kpi_ids": ["fcr"]}, CMO)
-    joint.update_initiatives(tiny_db, {a: {"cio_impact": 3, "cio_effort": 4}}, CIO)
-    joint.add_decision(tiny_db, MEETING, DECISION, CMO, initiative_id=a)
-    joint.add_action(tiny_db, MEETING, "Cost the callback platform", "Ian", "2025-05-15", CIO, a)
-    return tiny_db
+    joint.update_initiatives(judged_db, {a: {"cio_impact": 3, "cio_effort": 4}}, CIO)
+    joint.add_decision(judged_db, MEETING, DECISION, CMO, initiative_id=a)
+    joint.add_action(judged_db, MEETING, "Cost the callback platform", "Ian", "2025-05-15", CIO, a)
+    return judged_db
 
 
 @pytest.fixture
@@ -90,16 +90,18 @@ def test_cli_pack_refuses_a_missing_database(tmp_path, capsys):
     assert "No database at" in capsys.readouterr().err
 
 
-def test_scorecard_export_round_trips_through_csv_and_excel(tiny_db):
+def test_scorecard_export_round_trips_through_csv_and_excel(judged_db):
     period = Period(date(2025, 3, 1), date(2025, 3, 31))
-    card = scorecard(tiny_db, period)
+    card = scorecard(judged_db, period)
     sheet = exports.scorecard_frame(card, period, pd.Timestamp("2025-04-02 08:00:01"))
     assert list(sheet["kpi_id"]) == [k.id for k in CATALOG]
     from_csv = pd.read_csv(io.BytesIO(exports.to_csv(sheet)), encoding="utf-8-sig")
     from_xlsx = pd.read_excel(io.BytesIO(exports.to_excel({"Scorecard": sheet})), sheet_name="Scorecard")
     for frame in (from_csv, from_xlsx):
         row = frame.set_index("kpi_id").loc["churn_rate"]
-        assert row["value"] == pytest.approx(100 / 3) and row["status"] == "red"
+        assert row["value"] == pytest.approx(25.0) and row["status"] == "red"  # 10 of 40, see test_agenda
+        assert row["n"] == 40 and bool(row["complete"]) and not bool(row["small_sample"])
+        assert row["status_note"] == "Off target"
         assert row["definition"] == next(k.business for k in CATALOG if k.id == "churn_rate")
         assert str(row["data_loaded_at"]).startswith("2025-04-02 08:00:01")
 

@@ -284,3 +284,31 @@ def test_meeting_agenda_record_and_pack(writable_demo, monkeypatch):
     assert not at.exception
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Pack (HTML)" in labels and "Pack (PDF)" in labels
+
+
+def test_a_period_past_the_data_tells_the_truth(judged_db_path, monkeypatch):
+    """April runs past the last order (5 April): values kept, but grey, not
+    judged, no change; May has no order at all: no retention, not 0% in red."""
+    at = app(judged_db_path, monkeypatch, {"period": "custom", "start": "2025-04-01", "end": "2025-04-30"})
+    assert not at.exception
+    tiles = {m.label: m for m in at.metric}
+    assert tiles["Retention rate"].value == "100.0%" and not tiles["Retention rate"].delta
+    assert tiles["Churn rate"].value == "0.0%" and not tiles["Churn rate"].delta
+    page = texts(at)
+    assert "partial: orders through 2025-04-05 · target 20.0%" in page
+    assert "Off target" not in page and "Retention rate fell" not in page and "Retention rate rose" not in page
+    sidebar = "\n".join(str(c.value) for c in at.sidebar.caption)
+    assert "orders: 2025-01-01 to 2025-04-05" in sidebar and "Partial for this period: orders" in sidebar
+
+    at = app(judged_db_path, monkeypatch, {"period": "custom", "start": "2025-05-01", "end": "2025-05-31"})
+    assert not at.metric and "No data for May 2025" in texts(at)  # nothing in May: no tile says 0%
+
+
+def test_a_small_sample_is_greyed_with_its_n(tiny_db_path, monkeypatch):
+    at = app(tiny_db_path, monkeypatch, {"period": "custom", "start": "2025-03-01", "end": "2025-03-31"})
+    assert not at.exception
+    csat = {m.label: m for m in at.metric}["Customer satisfaction (CSAT)"]
+    # 4 of 7 answers satisfied: the value stays, with no change and no colour, and says why.
+    assert csat.value == "57.1%" and not csat.delta
+    assert "n = 7, too few to judge · target 60.0%" in texts(at)
+    assert "n = 7 (CSAT responses) · 95% interval" in csat.help

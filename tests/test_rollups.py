@@ -29,13 +29,6 @@ def both_ways(con, periods, filters, slice_by):
     return fast, slow.sort_values(key).reset_index(drop=True)
 
 
-@pytest.fixture(scope="module")
-def demo_con(demo_db_path):
-    con = db.connect(demo_db_path, read_only=True)
-    yield con
-    con.close()
-
-
 @pytest.mark.parametrize("periods", [
     [OCTOBER, OCTOBER.previous()],           # the scorecard
     [Q3, Q3.previous()],                     # a quarter
@@ -58,7 +51,8 @@ def test_rollups_give_the_fact_tables_numbers(demo_con, periods, filters, slice_
     fast, slow = both_ways(demo_con, periods, filters, slice_by)
     assert len(fast) == len(slow) > 0
     assert fast[["pid", "slice", "kpi_id", "n"]].equals(slow[["pid", "slice", "kpi_id", "n"]])
-    assert fast["value"].to_numpy() == pytest.approx(slow["value"].to_numpy(), rel=1e-12, abs=1e-9)
+    # a null value with a counted n (e.g. channel consistency with one qualifying touchpoint) is null both ways
+    assert fast["value"].to_numpy() == pytest.approx(slow["value"].to_numpy(), rel=1e-12, abs=1e-9, nan_ok=True)
 
 
 @pytest.mark.parametrize("filters", [Filters(), Filters(segments=("enterprise",)), Filters(regions=("South",)),

@@ -11,8 +11,26 @@ from dataclasses import dataclass
 GROUPS = ("Retention", "Satisfaction & consistency", "Systems & data")
 OWNERS = ("CMO", "CIO", "Joint")
 
-# Below this many responses a survey KPI is shown as "too few responses".
-MIN_RESPONSES = 30
+# The small-sample rule (KPI contract v2): a value resting on fewer than this
+# many observations keeps its value but is not judged, ranked or coloured.
+MIN_SAMPLE = 30
+
+# Decimals shown per display unit; a KPI may declare its own (availability).
+UNIT_DECIMALS = {"pct": 1, "points": 1, "score": 2, "currency": 2, "ms": 0, "count": 0}
+# Which 95% interval the definition popover shows: "wilson" for a share of
+# n, "mean" for a mean (mean ± 1.96·s/√n), None where n is not a sample.
+INTERVALS = ("wilson", "mean")
+# Each family's source table: its data range is the KPI's coverage.
+FAMILY_SOURCES = {"orders": "orders", "surveys": "surveys", "interactions": "interactions",
+                  "health": "system_health"}
+# Days in an average calendar month, for count targets over periods that are
+# not whole months (KPI contract v2, "Count targets").
+DAYS_PER_MONTH = 30.4375
+
+
+def _no_negative_zero(text: str) -> str:
+    """'-0.0' -> '0.0': a value that rounds to zero has no sign."""
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
 
 
 @dataclass(frozen=True)
@@ -28,37 +46,52 @@ class KPI:
     business: str  # the CMO's words
     technical: str  # the CIO's words: tables, columns, formula
     sample: str  # what n counts
-    survey: bool = False  # shown greyed when n < MIN_RESPONSES
+    sample_rule: bool = True  # greyed and not judged when 0 < n < MIN_SAMPLE
+    interval: str | None = "wilson"  # see INTERVALS
+    monthly_target: bool = False  # a sum: its target is per calendar month, scaled to the period
+    decimals: int | None = None  # default: UNIT_DECIMALS[fmt]
+    signed: bool = False  # shown with its sign (NPS: +12.0)
+    per_touchpoint: bool = True  # means something for one touchpoint alone
+
+    @property
+    def places(self) -> int:
+        return UNIT_DECIMALS[self.fmt] if self.decimals is None else self.decimals
+
+    @property
+    def source(self) -> str:
+        """The table whose data range is this KPI's coverage."""
+        return FAMILY_SOURCES[self.family]
+
+    def rounded(self, value: float) -> float:
+        return round(value, self.places)
 
     def format(self, value: float | None) -> str:
-        """The value as a tile shows it."""
+        """The value as every screen, pack and table shows it (the one
+        formatting function: precision per unit, never '-0.0', '–' for null)."""
         if value is None or value != value:  # None or NaN
             return "–"
+        number = _no_negative_zero(f"{value:{'+' if self.signed else ''},.{self.places}f}")
+        if number.startswith("+") and not any(c in "123456789" for c in number):
+            number = number[1:]
         if self.fmt == "pct":
-            return f"{value:.1f}%"
-        if self.fmt == "points":
-            return f"{value:+.0f}" if self.id == "nps" else f"{value:.1f}"
-        if self.fmt == "score":
-            return f"{value:.2f}"
-        if self.fmt == "currency":
-            return f"{value:,.2f}"
+            return f"{number}%"
         if self.fmt == "ms":
-            return f"{value:,.0f} ms"
-        return f"{value:,.0f}"
+            return f"{number} ms"
+        return number
 
     def format_change(self, delta: float | None) -> str:
-        """A change in the KPI's own unit: percentages move in points."""
+        """A change in the KPI's own unit (percentages move in points); a
+        change that rounds to zero is 'no change', never '−0.0'."""
         if delta is None or delta != delta:
             return "–"
-        if self.fmt in ("pct", "points"):
-            return f"{delta:+.1f} pts"
-        if self.fmt == "score":
-            return f"{delta:+.2f}"
-        if self.fmt == "currency":
-            return f"{delta:+,.2f}"
-        if self.fmt == "ms":
-            return f"{delta:+,.0f} ms"
-        return f"{delta:+,.0f}"
+        if self.is_no_change(delta):
+            return "no change"
+        suffix = {"pct": " pts", "points": " pts", "ms": " ms"}.get(self.fmt, "")
+        return f"{delta:+,.{self.places}f}{suffix}"
+
+    def is_no_change(self, delta: float) -> bool:
+        """True when the change is zero at the precision shown."""
+        return self.rounded(abs(delta)) == 0
 
     def is_improvement(self, delta: float) -> bool:
         return delta > 0 if self.better == "higher" else delta < 0
@@ -89,7 +122,7 @@ CATALOG: tuple[KPI, ...] = (
         "orders",
         "Average spend of a customer who bought in the period.",
         "sum(orders.amount) in P / count(distinct orders.customer_id) in P.",
-        "customers who bought",
+        "customers who bought", interval="mean",
     ),
     KPI(
         "nps", "Net Promoter Score", "Satisfaction & consistency", "CMO", "points (−100..100)", "higher",
@@ -97,21 +130,21 @@ CATALOG: tuple[KPI, ...] = (
         "Promoters (9–10) minus detractors (0–6), as points out of 100: would customers recommend us?",
         "100 × (count(surveys.nps ≥ 9) − count(surveys.nps ≤ 6)) / count(surveys.nps not null), "
         "responded_at in P.",
-        "NPS responses", survey=True,
+        "NPS responses", interval="mean", signed=True,
     ),
     KPI(
         "csat", "Customer satisfaction (CSAT)", "Satisfaction & consistency", "Joint", "%", "higher", "pct",
         "surveys",
         "Share of survey answers that were satisfied or very satisfied (4 or 5 out of 5).",
         "100 × count(surveys.csat ≥ 4) / count(surveys.csat not null), responded_at in P.",
-        "CSAT responses", survey=True,
+        "CSAT responses",
     ),
     KPI(
         "ces", "Customer effort (CES)", "Satisfaction & consistency", "Joint", "score 1..7", "higher", "score",
         "surveys",
         "How easy customers found it to deal with us, from 1 (very hard) to 7 (very easy).",
         "mean(surveys.ces) over rows with ces not null, responded_at in P.",
-        "CES responses", survey=True,
+        "CES responses", interval="mean",
     ),
     KPI(
         "channel_consistency", "Channel consistency", "Satisfaction & consistency", "Joint",
@@ -120,7 +153,8 @@ CATALOG: tuple[KPI, ...] = (
         "the gap between the best and the worst channel is taken off.",
         "100 − (max − min) of CSAT % across touchpoints with ≥ 30 csat responses in P (after filters); "
         "null when fewer than 2 touchpoints qualify.",
-        "touchpoints with 30+ CSAT responses",
+        "CSAT responses at the touchpoints with 30+ of them", sample_rule=False, interval=None,
+        per_touchpoint=False,
     ),
     KPI(
         "fcr", "First-contact resolution", "Satisfaction & consistency", "Joint", "%", "higher", "pct",
@@ -143,25 +177,26 @@ CATALOG: tuple[KPI, ...] = (
         "digital_share", "Digital share", "Systems & data", "Joint", "%", "higher", "pct", "interactions",
         "Share of contacts that happened in digital channels (web, app, email, social…).",
         "100 × count(interactions in P at touchpoints of kind 'digital') / count(interactions in P).",
-        "interactions",
+        "interactions", per_touchpoint=False,
     ),
     KPI(
         "availability", "Availability", "Systems & data", "CIO", "%", "higher", "pct", "health",
         "How much of the time the systems behind our touchpoints were up.",
         "mean(system_health.availability_pct) over rows with day in P (touchpoint filter only).",
-        "touchpoint-days measured",
+        "touchpoint-days measured", sample_rule=False, interval=None, decimals=2,
     ),
     KPI(
         "p95_latency_ms", "p95 latency", "Systems & data", "CIO", "ms", "lower", "ms", "health",
         "How long the slowest 5% of requests took: what a customer feels on a bad click.",
         "mean(system_health.p95_latency_ms) over rows with day in P and p95_latency_ms not null.",
-        "touchpoint-days measured",
+        "touchpoint-days with a latency figure", sample_rule=False, interval=None,
     ),
     KPI(
         "incidents", "Incidents", "Systems & data", "CIO", "count", "lower", "count", "health",
         "Number of IT incidents that hit a customer touchpoint.",
-        "sum(system_health.incidents) over rows with day in P; null when there are no rows.",
-        "touchpoint-days measured",
+        "sum(system_health.incidents) over rows with day in P; null when there are no rows. "
+        "The target is per calendar month: ×m for m whole months, else ×days/30.4375.",
+        "touchpoint-days measured", sample_rule=False, interval=None, monthly_target=True,
     ),
 )
 

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from cxhub.db import query_df
-from cxhub.kpis.catalog import KPIS, MIN_RESPONSES
+from cxhub.kpis.catalog import KPIS
 from cxhub.kpis.engine import _filtered, _Source
 from cxhub.kpis.period import Filters, Period
 
@@ -27,15 +27,17 @@ def health_events(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
     source = _Source("system_health", "day", "x.touchpoint_id, x.incidents, x.availability_pct",
                      customer_filters=False, dated_by_timestamp=False)
     sql, params = _filtered(source, filters, period, None)
-    return query_df(con, f"""
-        SELECT f.d AS day, t.name AS touchpoint, f.incidents, f.availability_pct,
-            strftime(f.d, '%Y-%m-%d') || ' · ' || t.name || ': ' || f.incidents || ' incident(s), '
-                || round(f.availability_pct, 2) || '% available' AS reason
+    events = query_df(con, f"""
+        SELECT f.d AS day, t.name AS touchpoint, f.incidents, f.availability_pct
         FROM ({sql}) f JOIN touchpoints t USING (touchpoint_id)
         WHERE f.incidents > {1 if severe_only else 0}
            OR f.availability_pct < {SEVERE_AVAILABILITY if severe_only else LOW_AVAILABILITY}
         ORDER BY day, touchpoint
     """, params)
+    available = KPIS["availability"]
+    return events.assign(reason=[
+        f"{pd.Timestamp(d):%Y-%m-%d} · {tp}: {KPIS['incidents'].format(n)} incident(s), {available.format(a)} available"
+        for d, tp, n, a in zip(events["day"], events["touchpoint"], events["incidents"], events["availability_pct"])])
 
 
 def volume(con: duckdb.DuckDBPyConnection, period: Period, grain: str, filters: Filters = Filters()) -> pd.DataFrame:
@@ -151,34 +153,32 @@ def biggest_moves(company: pd.DataFrame, per_touchpoint: pd.DataFrame, period: P
     """The KPIs that moved most against the previous period, company-wide
     (a scorecard() frame) and per touchpoint (a by_touchpoint() frame), in
     plain words: scope, touchpoint_id, kpi_id, value, previous, change,
-    better (bool), magnitude, sentence. Survey KPIs need 30 answers and a
-    move larger than their margin of error."""
+    better (bool), magnitude, sentence. Only changes the engine calls
+    comparable count (both periods complete, neither from fewer than 30);
+    a survey KPI's move must also exceed half its 95% interval."""
     prev_label = period.previous().label()
-    rows = [("Company", None, r["id"], r["value"], r["previous"], r["n"], r["moe"])
-            for r in company.to_dict("records")]
-    rows += [(r["touchpoint"], r["touchpoint_id"], r["kpi_id"], r["value"], r["previous"], r["n"], r["moe"])
-             for r in per_touchpoint.to_dict("records")]
+    rows = [("Company", None, r) for r in company.to_dict("records")]
+    rows += [(r["touchpoint"], r["touchpoint_id"], {**r, "id": r["kpi_id"]}) for r in per_touchpoint.to_dict("records")]
     out = []
-    for scope, tp_id, kpi_id, value, previous, n, moe in rows:
-        k = KPIS[kpi_id]
-        if value is None or previous is None or pd.isna(value) or pd.isna(previous):
+    for scope, tp_id, r in rows:
+        k = KPIS[r["id"]]
+        delta, value, previous = r["change"], r["value"], r["previous"]
+        if delta is None or pd.isna(delta) or k.is_no_change(delta):
+            continue  # not comparable, or no move at the precision shown
+        if k.id == "churn_rate":  # the mirror of retention: say it once
             continue
-        if k.survey and (n or 0) < MIN_RESPONSES:
+        if tp_id and not k.per_touchpoint:  # meaningless for one touchpoint
             continue
-        if kpi_id == "churn_rate":  # the mirror of retention: say it once
-            continue
-        if tp_id and kpi_id in ("digital_share", "channel_consistency"):  # meaningless for one touchpoint
-            continue
-        delta = value - previous
-        if delta == 0 or (moe is not None and not pd.isna(moe) and abs(delta) < moe):
-            continue  # no move, or one within the survey's margin of error
+        low, high = r.get("interval_low"), r.get("interval_high")
+        if k.family == "surveys" and low is not None and not pd.isna(low) and abs(delta) < (high - low) / 2:
+            continue  # within the survey's margin of error
         verb = "rose" if delta > 0 else "fell"
         who = "" if scope == "Company" else f"{scope} "
         sentence = (f"{who}{k.name} {verb} {k.format_change(delta).lstrip('+-')} since {prev_label} "
                     f"(now {k.format(value)})")
-        out.append({"scope": scope, "touchpoint_id": tp_id, "kpi_id": kpi_id, "value": value,
+        out.append({"scope": scope, "touchpoint_id": tp_id, "kpi_id": k.id, "value": value,
                     "previous": previous, "change": delta, "better": k.is_improvement(delta),
-                    "magnitude": _magnitude(kpi_id, delta, previous), "sentence": sentence})
+                    "magnitude": _magnitude(k.id, delta, previous), "sentence": sentence})
     frame = pd.DataFrame(out, columns=["scope", "touchpoint_id", "kpi_id", "value", "previous", "change", "better",
                                        "magnitude", "sentence"])
     return frame.sort_values("magnitude", ascending=False).head(limit).reset_index(drop=True)

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from cxhub.kpis.period import GRAINS, PRESET_LABELS, PRESETS, Filters, Period, preset_period, trend_window
+from cxhub.kpis.status import SOURCE_DATES
 from cxhub.ui import session
 
 LIST_KEYS = ("segment", "region")
@@ -89,6 +90,21 @@ def _apply_url(url: dict, options: dict[str, list[str]], today: date) -> None:
             ss[f"f_{key}"] = [v for v in url.get(key, []) if v in options.get(key, [])]
 
 
+def _data_ranges(cover, period: Period) -> None:
+    """Each source's data range, so a user sees before choosing that a month
+    is not fully loaded, and which sources the chosen period runs past."""
+    lines, short = [], []
+    for table in SOURCE_DATES:
+        name = table.replace("_", " ")
+        lo, hi = cover.data_from(table), cover.data_through(table)
+        lines.append(f"{name}: {lo} to {hi}" if lo else f"{name}: none loaded")
+        if not cover.complete(table, period):
+            short.append(name)
+    st.caption("Data loaded — " + " · ".join(lines))
+    if short:
+        st.caption(f":orange[Partial for this period: {', '.join(short)}.] Their KPIs are shown grey and not judged.")
+
+
 def filter_bar() -> View:
     """Draw the filter bar in the sidebar and return the selected view."""
     version = session.data_version()
@@ -115,6 +131,7 @@ def filter_bar() -> View:
         else:
             period = preset_period(preset, today)
         st.caption(f"{period.label()} · compared with {period.previous().label()}")
+        _data_ranges(session.coverage(version), period)
         grain = st.selectbox("Trend grain", GRAINS, key="f_grain", format_func=str.capitalize)
         segments = st.multiselect("Segment", options.get("segment", []), key="f_segment",
                                   placeholder="All segments")

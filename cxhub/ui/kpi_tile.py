@@ -8,69 +8,98 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from cxhub.kpis.catalog import KPIS, MIN_RESPONSES, KPI
-from cxhub.kpis.engine import family_table
+from cxhub.kpis.catalog import KPIS, KPI
 
-STATUS_BADGE = {"green": ("On target", "green"), "amber": ("Near target", "orange"),
-                "red": ("Off target", "red"), "none": ("No target", "gray")}
+# Streamlit's badge colour for each status; the words come from the engine's `note`.
+STATUS_COLOR = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
 OWNER_COLOR = {"CMO": "violet", "CIO": "blue", "Joint": "gray"}
+GREY = "#9e9e9e"
 
 
-def definition(k: KPI) -> str:
-    """The hover text of a KPI: business and technical definition."""
-    return (
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and x != x) or x is pd.NaT
+
+
+def definition(k: KPI, row: dict | None = None) -> str:
+    """The hover text of a KPI: business and technical definition and, for a
+    value, its n, 95% interval and the source's data range."""
+    text = (
         f"**{k.name}** ({k.unit}, {k.better} is better; owner {k.owner})\n\n"
         f"**What it means:** {k.business}\n\n"
         f"**How it is computed:** {k.technical}"
     )
+    if row is None:
+        return text
+    facts = [f"n = {int(row['n']):,} ({k.sample})"]
+    if not _missing(row.get("interval_low")):
+        facts.append(f"95% interval {k.format(row['interval_low'])} to {k.format(row['interval_high'])}")
+    if not _missing(row.get("data_from")):
+        facts.append(f"{k.source.replace('_', ' ')} data {row['data_from']} to {row['data_through']}")
+    return text + "\n\n**This value:** " + " · ".join(facts)
 
 
-def kpi_tile(row: dict, freshness: str) -> None:
-    """One scorecard tile from a scorecard() row."""
+def judged(row: dict) -> bool:
+    """A value the engine judged (complete and from enough data)."""
+    return bool(row["complete"]) and not row["small_sample"]
+
+
+# Tiles whose value is not judged (partial, or from too few) sit in a
+# container keyed "muted-…"; Streamlit gives it the class st-key-muted-….
+MUTED_CSS = (f"<style>[class*='st-key-muted-'] [data-testid='stMetricValue'] {{ color: {GREY}; }}</style>")
+
+
+def kpi_tile(row: dict) -> None:
+    """One scorecard tile from a scorecard() row: the value (grey when it is
+    partial or from too few), its change when comparable, the status in
+    words and colour, target, previous and n."""
     k = KPIS[row["id"]]
-    value = row["value"]
-    too_few = bool(row.get("too_few"))
-    delta = None if pd.isna(row["change"]) else row["change"]
-    with st.container(border=True):
-        label = k.name
-        shown = "Too few responses" if too_few else k.format(None if pd.isna(value) else value)
+    value = None if _missing(row["value"]) else row["value"]
+    change = None if _missing(row["change"]) else row["change"]
+    muted = value is not None and not judged(row)
+    if muted:
+        st.html(MUTED_CSS)
+    with st.container(border=True, key=f"{'muted' if muted else 'tile'}-{k.id}"):
         st.metric(
-            label, shown,
-            delta=None if delta is None or too_few else k.format_change(delta),
-            delta_color="normal" if k.better == "higher" else "inverse",
-            help=definition(k),
+            k.name, k.format(value),
+            delta=None if change is None else k.format_change(change),
+            delta_color="off" if change is None or k.is_no_change(change)
+            else ("normal" if k.better == "higher" else "inverse"),
+            help=definition(k, row),
         )
-        cols = st.columns([1, 1])
+        cols = st.columns([1, 2])
         with cols[0]:
             st.badge(k.owner, color=OWNER_COLOR[k.owner], help=f"Owner: {k.owner}")
         with cols[1]:
-            if too_few:
-                st.badge("n < 30", color="gray", help=f"Fewer than {MIN_RESPONSES} responses: not rated.")
-            else:
-                label_, color = STATUS_BADGE[row["status"]]
-                st.badge(label_, color=color, help=_target_text(k, row))
-        st.caption(_detail(k, row, freshness))
+            st.badge(badge_words(row), color=STATUS_COLOR[row["status"]], help=_target_text(k, row))
+        st.caption(detail(k, row) if not muted else f"{row['note']} · {detail(k, row)}")
+
+
+def badge_words(row: dict) -> str:
+    """The status words, short enough for a tile's badge (the caption under
+    it carries the whole note: 'partial: orders through 2026-10-29')."""
+    note = row["note"]
+    if note.startswith("partial"):
+        return "Partial"
+    if note.startswith("n = "):
+        return "Too few to judge"
+    return note
 
 
 def _target_text(k: KPI, row: dict) -> str:
-    if pd.isna(row["target"]):
+    if _missing(row["target"]):
         return "No target set for this KPI."
-    band = row.get("amber_band")
-    return (f"Target {k.format(row['target'])} ({k.better} is better); amber within "
-            f"{k.format_change(band).lstrip('+')} on the wrong side.")
+    scaled = " (a monthly target, scaled to the period)" if k.monthly_target else ""
+    return (f"Target {k.format(row['target'])}{scaled} ({k.better} is better); amber within "
+            f"{k.format_change(row['amber_band']).lstrip('+')} on the wrong side.")
 
 
-def _detail(k: KPI, row: dict, freshness: str) -> str:
+def detail(k: KPI, row: dict) -> str:
+    """'target 80.0% · prev 78.2% · n = 1,234' under a value."""
     parts = []
-    if not pd.isna(row["target"]):
+    if not _missing(row["target"]):
         parts.append(f"target {k.format(row['target'])}")
-    parts.append(f"prev {k.format(None if pd.isna(row['previous']) else row['previous'])}")
-    if not pd.isna(row["n"]):
-        n_text = f"n={int(row['n']):,}"
-        if not pd.isna(row.get("moe")):
-            n_text += f" ±{row['moe']:.1f}"
-        parts.append(n_text)
-    parts.append(freshness)
+    parts.append(f"prev {k.format(None if _missing(row['previous']) else row['previous'])}")
+    parts.append(f"n = {int(row['n']):,}")
     return " · ".join(parts)
 
 
@@ -81,10 +110,10 @@ def ago(ts) -> str:
     if seconds < 90:
         return "just now"
     if seconds < 5400:
-        return f"{seconds / 60:.0f} min ago"
+        return f"{seconds / 60:.0f} min ago"  # not a KPI value
     if seconds < 172800:
-        return f"{seconds / 3600:.0f} h ago"
-    return f"{seconds / 86400:.0f} days ago"
+        return f"{seconds / 3600:.0f} h ago"  # not a KPI value
+    return f"{seconds / 86400:.0f} days ago"  # not a KPI value
 
 
 def freshness_text(fresh: pd.DataFrame, table: str | None = None) -> str:
@@ -97,5 +126,3 @@ def freshness_text(fresh: pd.DataFrame, table: str | None = None) -> str:
     return f"data to {pd.Timestamp(max(data_to)).date()}, loaded {ago(max(loaded) if loaded else None)}"
 
 
-def kpi_freshness(fresh: pd.DataFrame, kpi_id: str) -> str:
-    return freshness_text(fresh, family_table(KPIS[kpi_id].family))

@@ -11,6 +11,7 @@ import streamlit as st
 
 from cxhub import agenda, db, demo, exports, ingest, joint, pack, progress
 from cxhub.kpis import details, engine
+from cxhub.kpis import status as kpi_status
 from cxhub.kpis.catalog import KPIS
 from cxhub.kpis.period import Filters, Period
 
@@ -87,6 +88,12 @@ def touchpoints(version: str) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=16)
 def dimension_values(version: str) -> dict[str, list[str]]:
     return engine.dimension_values(connection())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def coverage(version: str) -> kpi_status.Coverage:
+    """Each source table's data range, for the period picker."""
+    return kpi_status.coverage(connection())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

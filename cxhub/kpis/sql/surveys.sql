@@ -1,5 +1,6 @@
 -- nps, csat, ces, channel_consistency per (pid, slice), with sample sizes and
--- the 95% margin of error of NPS and CSAT (normal approximation).
+-- the standard deviations the 95% intervals of NPS and CES need (NPS as the
+-- mean of +100 / 0 / -100 per answer).
 WITH {prelude},
 in_period AS (
     SELECT p.pid, f.*
@@ -12,29 +13,31 @@ totals AS (
         count_if(nps <= 6) / nullif(count(nps), 0) AS detractors,
         count(csat) AS n_csat,
         count_if(csat >= 4) / nullif(count(csat), 0) AS satisfied,
+        stddev_samp(CASE WHEN nps >= 9 THEN 100 WHEN nps <= 6 THEN -100 WHEN nps IS NOT NULL THEN 0 END) AS nps_sd,
         count(ces) AS n_ces,
-        avg(ces) AS ces
+        avg(ces) AS ces,
+        stddev_samp(ces) AS ces_sd
     FROM in_period GROUP BY ALL
 ),
 csat_by_touchpoint AS (
-    SELECT pid, slice, touchpoint_id, 100.0 * count_if(csat >= 4) / count(csat) AS csat
+    SELECT pid, slice, touchpoint_id, 100.0 * count_if(csat >= 4) / count(csat) AS csat, count(csat) AS answers
     FROM in_period GROUP BY ALL
-    HAVING count(csat) >= 30
+    HAVING count(csat) >= {min_sample}
 ),
 consistency AS (
-    SELECT pid, slice, count(*) AS qualifying,
+    SELECT pid, slice, count(*) AS qualifying, sum(answers) AS answers,
         CASE WHEN count(*) >= 2 THEN 100.0 - (max(csat) - min(csat)) END AS channel_consistency
     FROM csat_by_touchpoint GROUP BY ALL
 )
 SELECT pid, slice,
     100.0 * (promoters - detractors)        AS nps,
     n_nps                                   AS nps__n,
-    100.0 * 1.96 * sqrt((promoters + detractors - (promoters - detractors) ^ 2) / nullif(n_nps, 0)) AS nps__moe,
+    nps_sd                                  AS nps__sd,
     100.0 * satisfied                       AS csat,
     n_csat                                  AS csat__n,
-    100.0 * 1.96 * sqrt(satisfied * (1 - satisfied) / nullif(n_csat, 0)) AS csat__moe,
     ces                                     AS ces,
     n_ces                                   AS ces__n,
+    ces_sd                                  AS ces__sd,
     c.channel_consistency                   AS channel_consistency,
-    coalesce(c.qualifying, 0)               AS channel_consistency__n
+    coalesce(c.answers, 0)                  AS channel_consistency__n
 FROM totals t LEFT JOIN consistency c USING (pid, slice)
