@@ -34,9 +34,10 @@ def progress(con: duckdb.DuckDBPyConnection, initiative: dict) -> tuple[pd.DataF
     """For an initiative (a joint.initiatives() row) that has started:
     (trend, summary). trend: kpi_id, bucket_start, value, target, scope.
     summary per KPI: baseline (the month before the start), latest (the last
-    full month), change, expected (the promised change, first KPI only),
-    better (the change goes the KPI's good way)."""
-    columns = ["kpi_id", "scope", "baseline", "latest", "change", "expected", "better"]
+    month whose data is complete), change, expected (the promised change,
+    first KPI only), better (the change goes the KPI's good way; None when
+    either month rests on fewer than 30: too few to judge), small (that)."""
+    columns = ["kpi_id", "scope", "baseline", "latest", "change", "expected", "better", "small"]
     started = initiative.get("started_on")
     _, data_end = data_span(con)
     if started is None or pd.isna(started) or data_end is None or not initiative["kpi_ids"]:
@@ -61,15 +62,18 @@ def progress(con: duckdb.DuckDBPyConnection, initiative: dict) -> tuple[pd.DataF
     rows = []
     for i, kpi_id in enumerate(initiative["kpi_ids"]):
         series = trend[trend["kpi_id"] == kpi_id]
-        base = series.loc[series["bucket_start"] == baseline_month, "value"]
-        known = series.dropna(subset=["value"])
-        baseline = float(base.iloc[0]) if len(base) and not pd.isna(base.iloc[0]) else None
+        base = series[series["bucket_start"] == baseline_month]
+        # A month the data does not fully cover is not an outcome yet.
+        known = series[series["value"].notna() & series["complete"]]
+        baseline = float(base["value"].iloc[0]) if len(base) and not pd.isna(base["value"].iloc[0]) else None
         latest = float(known["value"].iloc[-1]) if len(known) else None
         change = None if baseline is None or latest is None else latest - baseline
+        small = bool((len(base) and base["small_sample"].iloc[0]) or (len(known) and known["small_sample"].iloc[-1]))
         rows.append({
             "kpi_id": kpi_id, "scope": series["scope"].iloc[0] if len(series) else "",
             "baseline": baseline, "latest": latest, "change": change,
             "expected": expected if i == 0 else None,
-            "better": None if change is None else KPIS[kpi_id].is_improvement(change),
+            "better": None if change is None or small else KPIS[kpi_id].is_improvement(change),
+            "small": small,
         })
     return trend, pd.DataFrame(rows, columns=columns)

@@ -114,8 +114,10 @@ def _is_it_working(frame: pd.DataFrame, version: str) -> None:
             st.metric(f"{k.name} ({s['scope']})", k.format(s["latest"]),
                       delta=None if s["change"] is None or pd.isna(s["change"]) else
                       f"{k.format_change(s['change'])} since before start",
-                      delta_color="normal" if k.better == "higher" else "inverse", help=definition(k))
-            st.caption(f"Before: {k.format(s['baseline'])}{promised}")
+                      delta_color="off" if s["small"] else "normal" if k.better == "higher" else "inverse",
+                      help=definition(k))
+            too_few = " · fewer than 30 in a month compared: too few to judge" if s["small"] else ""
+            st.caption(f"Before: {k.format(s['baseline'])}{promised}{too_few}")
             series = trend[trend["kpi_id"] == s["kpi_id"]]
             st.plotly_chart(charts.progress_chart(series, s["kpi_id"], start, s["baseline"], s["expected"]),
                             key=f"progress_{picked}_{s['kpi_id']}")
