@@ -1,13 +1,14 @@
 """CX Hub: the router. Every page is listed here; pages only lay out.
 
-Page modules are named apart from their URL paths: Streamlit's test harness
-would otherwise take a pages/<url_path>.py file for a page of its own."""
+Page modules live in app_pages/, not pages/: Streamlit would take a pages/
+folder for its legacy auto-discovered pages and answer a deep link on a new
+server with "page not found"."""
 
 import streamlit as st
 
 from cxhub.ui import layout
-from pages import (channel_comparison, data_freshness, joint_priorities, kpi_glossary, scorecard,
-                   steering_meeting, touchpoint)
+from app_pages import (channel_comparison, data_freshness, joint_priorities, kpi_glossary, scorecard,
+                       steering_meeting, touchpoint)
 
 st.set_page_config(page_title="CX Hub", page_icon=":material/insights:", layout="wide")
 

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cxhub.kpis.catalog import KPIS, KPI, MIN_SAMPLE
+from cxhub.plaintext import chart as plain
 
 TOUCHPOINT_COLORS = {
     "web": "#1f77b4",
@@ -69,7 +70,7 @@ def mark_events(fig: go.Figure, events: pd.DataFrame | None, y: float | None, ro
     fig.add_trace(go.Scatter(
         x=pd.to_datetime(events["day"]), y=[y] * len(events), mode="markers",
         marker=dict(symbol="triangle-down", size=11, color=STATUS_COLORS["red"]),
-        name="IT incident / low availability", text=events["reason"], hovertemplate="%{text}<extra></extra>",
+        name="IT incident / low availability", text=events["reason"].map(plain), hovertemplate="%{text}<extra></extra>",
     ), **kw)
     return fig
 
@@ -127,6 +128,7 @@ def status_heatmap(frame: pd.DataFrame, kpi_ids: list[str]) -> go.Figure:
     frame: by_touchpoint() output."""
     tps = list(dict.fromkeys(frame["touchpoint"]))
     codes = {"red": 0, "amber": 1, "green": 2, "none": 3, "few": 4}
+    labels = [plain(tp) for tp in tps]  # data text: never markup
     cells = {(r["touchpoint"], r["kpi_id"]): r for r in frame.to_dict("records")}
     z, text, hover = [], [], []
     for tp in tps:
@@ -135,19 +137,19 @@ def status_heatmap(frame: pd.DataFrame, kpi_ids: list[str]) -> go.Figure:
             r = cells.get((tp, kpi_id))
             k = KPIS[kpi_id]
             if r is None or _nan(r["value"]):
-                zr.append(codes["none"]); tr.append("–"); hr.append(f"{tp} · {k.name}: no data")
+                zr.append(codes["none"]); tr.append("–"); hr.append(f"{plain(tp)} · {k.name}: no data")
                 continue
             sure = bool(r["complete"]) and not r["small_sample"]
             zr.append(codes[r["status"]] if sure else codes["few"])
             tr.append(k.format(r["value"]) + ("" if sure else "*"))
-            hr.append(f"{tp} · {k.name}: {k.format(r['value'])} · n = {int(r['n']):,} — {r['note']}")
+            hr.append(f"{plain(tp)} · {k.name}: {k.format(r['value'])} · n = {int(r['n']):,} — {r['note']}")
         z.append(zr); text.append(tr); hover.append(hr)
     scale = [[0, STATUS_COLORS["red"]], [0.2, STATUS_COLORS["red"]], [0.2, STATUS_COLORS["amber"]],
              [0.4, STATUS_COLORS["amber"]], [0.4, STATUS_COLORS["green"]], [0.6, STATUS_COLORS["green"]],
              [0.6, STATUS_COLORS["none"]], [0.8, STATUS_COLORS["none"]], [0.8, STATUS_COLORS["few"]],
              [1, STATUS_COLORS["few"]]]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[KPIS[k].name for k in kpi_ids], y=tps, text=text, texttemplate="%{text}",
+        z=z, x=[KPIS[k].name for k in kpi_ids], y=labels, text=text, texttemplate="%{text}",
         customdata=hover, hovertemplate="%{customdata}<extra></extra>", colorscale=scale, zmin=-0.5, zmax=4.5,
         showscale=False, xgap=3, ygap=3, textfont=dict(size=14),
     ))
@@ -196,7 +198,7 @@ def touchpoint_bars(frame: pd.DataFrame, kpi_id: str) -> go.Figure:
     k = KPIS[kpi_id]
     rows = _ranked(frame[frame.kpi_id == kpi_id], k)
     fig = go.Figure(go.Bar(
-        x=rows["touchpoint"], y=rows["value"], marker_color=[touchpoint_color(t) for t in rows["touchpoint_id"]],
+        x=rows["touchpoint"].map(plain), y=rows["value"], marker_color=[touchpoint_color(t) for t in rows["touchpoint_id"]],
         text=[k.format(v) + ("" if s else f" (n = {int(n):,})") for v, s, n in zip(rows["value"], rows["_sure"],
                                                                                  rows["n"])],
         textposition="outside", customdata=point_texts(k, rows),
@@ -227,10 +229,10 @@ def touchpoint_lines(series: pd.DataFrame, kpi_id: str) -> go.Figure:
         color = touchpoint_color(tp_id)
         sure = judged_mask(part)
         fig.add_trace(go.Scatter(
-            x=pd.to_datetime(part["bucket_start"]), y=part["value"], name=tp, mode="lines+markers",
+            x=pd.to_datetime(part["bucket_start"]), y=part["value"], name=plain(tp), mode="lines+markers",
             line=dict(color=color, width=3),
             marker=dict(size=8, color=[color if j else "white" for j in sure], line=dict(width=2, color=color)),
-            text=point_texts(k, part), hovertemplate="%{text}<extra>" + tp + "</extra>"))
+            text=point_texts(k, part), hovertemplate="%{text}<extra>" + plain(tp).replace("%", "%%") + "</extra>"))
     fig.update_yaxes(title=_axis_title(k))
     return _layout(fig)
 
@@ -278,7 +280,7 @@ def breakdown_bars(frame: pd.DataFrame, kpi_id: str, dimension: str) -> go.Figur
     k = KPIS[kpi_id]
     rows = _ranked(frame[frame.kpi_id == kpi_id], k)
     colors = [STATUS_COLORS[st] if s else STATUS_COLORS["few"] for st, s in zip(rows["status"], rows["_sure"])]
-    fig = go.Figure(go.Bar(x=rows["slice"], y=rows["value"], marker_color=colors,
+    fig = go.Figure(go.Bar(x=rows["slice"].map(plain), y=rows["value"], marker_color=colors,
                            marker_line=dict(color=STATUS_COLORS["none"], width=1),
                            text=[k.format(v) + ("" if s else f" (n = {int(n):,})")
                                  for v, s, n in zip(rows["value"], rows["_sure"], rows["n"])],
@@ -296,7 +298,8 @@ def switching_chart(switches: pd.DataFrame) -> go.Figure:
     (from → to) pair. switches: from_touchpoint, to_touchpoint, to_id, customers."""
     rows = switches.sort_values("customers")
     fig = go.Figure(go.Bar(
-        y=rows["from_touchpoint"] + " → " + rows["to_touchpoint"], x=rows["customers"], orientation="h",
+        y=rows["from_touchpoint"].map(plain) + " → " + rows["to_touchpoint"].map(plain), x=rows["customers"],
+        orientation="h",
         marker_color=[touchpoint_color(t) for t in rows["to_id"]],
         hovertemplate="%{y}: %{x:,} contacts<extra></extra>",  # not a KPI value
     ))
@@ -337,7 +340,7 @@ def priority_matrix(initiatives: pd.DataFrame) -> go.Figure:
             marker=dict(size=part["cost_band"].map(COST_SIZES), color=color, opacity=0.85,
                         line=dict(width=[3 if d else 1 for d in part["needs_discussion"]],
                                   color=[STATUS_COLORS["red"] if d else "white" for d in part["needs_discussion"]])),
-            customdata=part[["title", "cost_band", "status", "priority", "agreed_effort"]],
+            customdata=part[["title", "cost_band", "status", "priority", "agreed_effort"]].assign(title=part["title"].map(plain)),
             # initiative scores, not KPI values:
             hovertemplate=("<b>%{customdata[0]}</b><br>impact %{y:.1f} · effort %{customdata[4]:.1f} · "  # not a KPI value
                            "priority %{customdata[3]:.2f}<br>cost %{customdata[1]} · %{customdata[2]}<extra></extra>"),  # not a KPI value

@@ -9,12 +9,13 @@ import io
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
-from cxhub import contract, db, demo, ingest, pack
+from cxhub import contract, db, demo, exports, ingest, pack
 from cxhub.kpis import CATALOG, Filters, Period, UnknownValue, breakdown, check_filters, scorecard
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -67,7 +68,8 @@ def parser() -> argparse.ArgumentParser:
     i = sub.add_parser(
         "import", help="load files into a table of the data contract",
         description="Exit codes: 0 every row loaded; 3 some rows were rejected (see `cxhub rejects`); "
-                    "4 a file was refused and loaded nothing; 2 a usage error.",
+                    "4 a file was refused and loaded nothing; 5 the database cannot be used (damaged, "
+                    "locked, or the disk is full; nothing was changed); 2 a usage error.",
     )
     i.add_argument("table", choices=[t.name for t in contract.TABLES])
     i.add_argument("files", nargs="+", metavar="FILE")
@@ -89,6 +91,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="start the dashboard")
     s.add_argument("--db", help=db_help)
     s.add_argument("--port", type=int, default=8501)
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
     return p
 
 
@@ -177,8 +181,10 @@ def _csv(doc: dict) -> str:
     return out.getvalue()
 
 
+EXIT_USAGE = 2
 EXIT_REJECTED = 3
 EXIT_REFUSED = 4
+EXIT_DATABASE = 5  # the database cannot be used: damaged, locked, or the disk is full
 
 
 def cmd_demo(args) -> int:
@@ -223,8 +229,9 @@ def cmd_import(args) -> int:
         results.append(ingest.import_file(path, args.table, name, dry_run=args.dry_run))
         print(results[-1].summary(), flush=True)
         if args.dry_run:
-            for _, _, _, line, column, rule, value, _ in results[-1].rejected_sample[:10]:
-                print(f"  line {line}: {column or '(row)'}: {rule}" + (f" (value {value!r})" if value else ""))
+            for _, _, _, line, column, rule, value, _, key in results[-1].rejected_sample[:10]:
+                print(f"  line {line}" + (f" ({key})" if key else "") + f": {column or '(row)'}: {rule}"
+                      + (f" (value {value!r})" if value else ""))
     if any(r.outcome == "refused" for r in results):
         return EXIT_REFUSED
     if any(r.rows_rejected for r in results):
@@ -244,7 +251,7 @@ def cmd_rejects(args) -> int:
     finally:
         con.close()
     if args.out:
-        frame.to_csv(args.out, index=False)
+        Path(args.out).write_bytes(exports.to_csv(frame))
         print(f"{len(frame):,} rejected row(s) written to {args.out}")
     elif frame.empty:
         print("No rejected rows.")
@@ -263,13 +270,27 @@ def cmd_pack(args) -> int:
     return 0
 
 
+def serve_command(args) -> list[str]:
+    """The Streamlit command `cxhub serve` runs."""
+    return [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
+            "--server.address", args.host]
+
+
 def cmd_serve(args) -> int:
     env = dict(os.environ)
     env[db.ENV_VAR] = str(db.resolve_db_path(args.db).resolve())
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port)]
-    print(f"CX Hub on http://localhost:{args.port} (database {env[db.ENV_VAR]})", flush=True)
+    print(f"CX Hub on http://{args.host}:{args.port} (database {env[db.ENV_VAR]}); Ctrl+C to stop", flush=True)
     # Run from the project folder so .streamlit/config.toml applies.
-    return subprocess.call(command, env=env, cwd=APP.parent)
+    child = subprocess.Popen(serve_command(args), env=env, cwd=APP.parent)
+
+    def forward(signum, _frame):
+        # Stopping cxhub stops the server with it: no Streamlit left running.
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, forward)
+    return child.wait()
 
 
 class CliError(Exception):
@@ -282,9 +303,14 @@ def main(argv: list[str] | None = None) -> int:
                 "pack": cmd_pack, "serve": cmd_serve}
     try:
         return handlers[args.command](args)
-    except (CliError, UnknownValue, db.DatabaseError, demo.DemoRefused, ValueError) as exc:
+    except (CliError, UnknownValue, demo.DemoRefused, ValueError, db.NoDatabase) as exc:
         print(f"cxhub {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except db.DatabaseError as exc:
+        print(f"cxhub {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_DATABASE
+        print(f"cxhub {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -1,10 +1,34 @@
 """The data contract as data: every table, column, type and rule a file must
 follow to be imported. Import validation and the "Data contract" docs page both
-read this one declaration (it restates shared/spec/data-contract.md v1)."""
+read this one declaration (it restates shared/spec/data-contract.md v2)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+
+# Plausible values (contract v2): dates and timestamps lie between this day
+# and one day after the import's own time; decimals keep at most this many
+# places (more is refused, never rounded).
+EARLIEST_DATE = date(1900, 1, 1)
+FUTURE_GRACE_DAYS = 1
+DECIMAL_PLACES = 4
+# The rule names a rejected row carries, as the contract names them.
+RULES = {
+    "required": "the value is empty",
+    "type": "the value is not of the column's type",
+    "range": "the value is outside the column's range",
+    "allowed": "the value is not one of the allowed ones",
+    "format": "the value does not have the required form",
+    "reference": "the value names nothing known",
+    "row": "the row as a whole breaks a rule",
+    "duplicate key": "the same key appears earlier in the file",
+    "date_range": f"dates lie between {EARLIEST_DATE} and one day after the import",
+    "not_finite": "NaN and infinities are not numbers",
+    "precision": f"at most {DECIMAL_PLACES} decimal places, never rounded",
+    "not_scalar": "a JSON value must be a string, number, boolean or null",
+    "malformed line": "the line cannot be parsed",
+}
 
 
 @dataclass(frozen=True)
@@ -26,11 +50,15 @@ class Column:
         if self.allowed:
             parts.append("one of " + ", ".join(self.allowed))
         if self.minimum is not None and self.maximum is not None:
-            parts.append(f"{_num(self.minimum)}..{_num(self.maximum)}")
+            parts.append(f"{number_text(self.minimum)}..{number_text(self.maximum)}")
         elif self.minimum is not None:
-            parts.append(f">= {_num(self.minimum)}")
+            parts.append(f">= {number_text(self.minimum)}")
         if self.pattern:
-            parts.append("lower-case slug")
+            parts.append("lower-case slug, at most 40 characters")
+        if self.type in ("date", "timestamp"):
+            parts.append(f"from {EARLIEST_DATE} to one day after the import")
+        if self.type == "decimal":
+            parts.append(f"at most {DECIMAL_PLACES} decimal places")
         if self.references == KPI_REF:
             parts.append("an id from the KPI catalog")
         elif self.references:
@@ -58,7 +86,7 @@ class Table:
         return [c.name for c in self.columns if c.required]
 
 
-def _num(x: float) -> str:
+def number_text(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
@@ -71,7 +99,7 @@ TABLES: tuple[Table, ...] = (
         "The channels where customers meet the company, and who answers for each.",
         (
             Column("touchpoint_id", "text", True, "Stable id, e.g. web, mobile_app, contact_center.",
-                   pattern=r"[a-z][a-z0-9_]*"),
+                   pattern=r"[a-z][a-z0-9_]{0,39}"),
             Column("name", "text", True, "Display name."),
             Column("kind", "text", True, "How the customer is served.", allowed=("digital", "assisted", "physical")),
             Column("owner", "text", True, "Who answers for it.", allowed=("CMO", "CIO", "Joint")),

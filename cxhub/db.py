@@ -7,6 +7,7 @@ busy"). Every result is read to the end before the next query runs.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import shutil
@@ -37,6 +38,10 @@ EVENT_DATE_COLUMNS = {
 
 class DatabaseError(Exception):
     """A database that cannot be opened or used as it is."""
+
+
+class NoDatabase(DatabaseError):
+    """No database file where one was expected (a usage error)."""
 
 
 class SchemaOutdated(DatabaseError):
@@ -121,12 +126,15 @@ def connect(path: str | os.PathLike, read_only: bool = False, create: bool = Tru
     path = Path(path)
     if not path.exists():
         if read_only or not create:
-            raise DatabaseError(f"No database at {path}. Build one with `cxhub demo --db {path}` or import data.")
+            raise NoDatabase(f"No database at {path}. Build one with `cxhub demo --db {path}` or import data.")
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
-        raise DatabaseError(f"Cannot open {path}: {exc}") from exc
+        if "lock" in str(exc).lower():
+            raise DatabaseError(f"{path} is locked: another program has it open for writing. Close it (or wait "
+                                "for it to finish) and try again.") from exc
+        raise DatabaseError(f"Cannot open {path}: {str(exc).splitlines()[0]}") from exc
     if read_only:
         if schema_version(con) != LATEST_VERSION:
             con.close()
@@ -203,12 +211,50 @@ def _temp_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.writing")
 
 
-def _remove_stale_copies(path: Path) -> None:
+def remove_stale_copies(path: Path) -> None:
     """Copies left by a writer that was killed (its pid is gone)."""
     for stale in path.parent.glob(f".{path.name}.*.writing*"):
         pid = stale.name[len(path.name) + 2:].split(".")[0]
         if pid.isdigit() and not Path(f"/proc/{pid}").exists():
             stale.unlink(missing_ok=True)
+
+
+class DiskFull(DatabaseError):
+    """No room on the disk for the database's working copy."""
+
+
+class DatabaseDamaged(DatabaseError):
+    """The database file is truncated or not a DuckDB file."""
+
+
+def _discard(tmp: Path) -> None:
+    """Remove a working copy and its WAL (a failed write leaves nothing behind)."""
+    tmp.unlink(missing_ok=True)
+    tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left on device" in str(exc)
+
+
+def _fault(path: Path, exc: BaseException) -> BaseException:
+    """The error a failed write reports: the real cause, named once, about
+    the database the user knows (not its working copy)."""
+    if isinstance(exc, DatabaseError) and not isinstance(exc.__cause__, duckdb.Error):
+        return exc
+    if is_disk_full(exc):
+        need = path.stat().st_size / 1e6 if path.exists() else 0
+        return DiskFull(f"the disk holding {path.parent} is full: a write needs room for a copy of the database "
+                        f"(about {need:,.0f} MB) and its changes. Nothing was changed; free some space and "
+                        "try again.")
+    text = str(exc.__cause__ or exc)
+    if isinstance(exc.__cause__ or exc, duckdb.Error) and any(
+            sign in text for sign in ("not a valid DuckDB database", "Could not read enough bytes", "Corrupt",
+                                      "checksum")):
+        return DatabaseDamaged(f"{path} is damaged (truncated or not a CX Hub database: "
+                               f"{text.splitlines()[0]}). Nothing was changed. Restore it from a backup, or "
+                               "move it aside and build a new one.")
+    return exc
 
 
 @contextmanager
@@ -230,22 +276,25 @@ def writing(path: str | os.PathLike, wait_seconds: float = 600):
                     raise DatabaseError(f"{path} is being written by another import; gave up after {wait_seconds:.0f} s")
                 time.sleep(0.2)
         try:
-            _remove_stale_copies(path)
+            remove_stale_copies(path)
             tmp = _temp_path(path)
-            if path.exists():
-                shutil.copyfile(path, tmp)
-                wal = path.with_name(path.name + ".wal")
-                if wal.exists():
-                    shutil.copyfile(wal, tmp.with_name(tmp.name + ".wal"))
-            con = connect(tmp)
+            try:
+                if path.exists():
+                    shutil.copyfile(path, tmp)
+                    wal = path.with_name(path.name + ".wal")
+                    if wal.exists():
+                        shutil.copyfile(wal, tmp.with_name(tmp.name + ".wal"))
+                con = connect(tmp)
+            except BaseException as exc:
+                _discard(tmp)
+                raise _fault(path, exc) from exc
             try:
                 yield con
                 con.execute("CHECKPOINT")
-            except BaseException:
+            except BaseException as exc:
                 con.close()
-                tmp.unlink(missing_ok=True)
-                tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
-                raise
+                _discard(tmp)
+                raise _fault(path, exc) from exc
             con.close()
             with open(tmp, "rb") as f:
                 os.fsync(f.fileno())
@@ -266,6 +315,7 @@ def open_snapshot(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
     `writing` is opened afresh (DuckDB caches open files by path) while
     queries still running on the old snapshot finish undisturbed."""
     path = Path(path).resolve()
+    remove_stale_copies(path)  # left by a writer that was killed: cleaned at the next start
     inode = path.stat().st_ino
     for old in path.parent.glob(f".{path.name}.*.snapshot"):
         if old.name != f".{path.name}.{inode}.snapshot":

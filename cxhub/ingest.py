@@ -15,14 +15,19 @@ from __future__ import annotations
 import bisect
 import gzip
 import hashlib
+import os
+import tempfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
 from cxhub import contract, rollups
-from cxhub.db import connect, utc_now, writing
+from cxhub.contract import number_text
+from cxhub.db import DatabaseError, connect, is_disk_full, utc_now, writing
 
 IMPORT_MEMORY = "1GB"
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -31,7 +36,7 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 
 TYPE_SQL = {
     "text": "VARCHAR", "date": "DATE", "timestamp": "TIMESTAMP", "boolean": "BOOLEAN",
-    "integer": "BIGINT", "number": "DOUBLE", "decimal": "DECIMAL(18,2)",
+    "integer": "BIGINT", "number": "DOUBLE", "decimal": f"DECIMAL(18,{contract.DECIMAL_PLACES})",
 }
 TYPE_WORDS = {
     "text": "text", "date": "a date (YYYY-MM-DD)", "timestamp": "an ISO 8601 timestamp",
@@ -95,6 +100,41 @@ def _check_gzip(path: Path, source: str) -> None:
         raise ImportRefused(f"{source}: the gzip file is truncated or corrupt ({exc}); nothing was loaded") from None
 
 
+def _check_content(path: Path, source: str) -> None:
+    """Refuse, with the real reason, a file that is not what its name says:
+    not Parquet, UTF-16 text, or binary data where text is expected."""
+    kind = _kind(path)
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as f:
+        head = f.read(4096)
+    if kind == "parquet":
+        if not head.startswith(b"PAR1"):
+            raise ImportRefused(f"{source}: not a Parquet file (it does not start with PAR1); nothing was loaded")
+        return
+    # UTF-16 text has a byte-order mark, or a NUL byte beside every ASCII letter.
+    nuls = head.count(b"\x00")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or nuls > len(head) // 3:
+        raise ImportRefused(f"{source}: the file is UTF-16 encoded; save it as UTF-8 (e.g. 'CSV UTF-8') and "
+                            "import it again; nothing was loaded")
+    if nuls:
+        raise ImportRefused(f"{source}: the file holds binary data, not {'JSON lines' if kind == 'json' else 'CSV'} "
+                            "text; nothing was loaded")
+
+
+@contextmanager
+def _literal(path: Path):
+    """A path DuckDB reads as that one file. DuckDB expands *, ? and [ in a
+    file name as a pattern; such a file is read through a link with a plain name."""
+    if not any(ch in str(path) for ch in "*?["):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="cxhub-import-") as folder:
+        suffixes = "".join(path.suffixes[-2:]) if path.name.lower().endswith(".gz") else path.suffix
+        link = Path(folder) / f"file{suffixes.lower()}"
+        os.symlink(path.resolve(), link)
+        yield link
+
+
 def _kind(path: Path) -> str:
     name = path.name.lower()
     if name.endswith(".gz"):
@@ -118,12 +158,17 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _reader(path: Path, kind: str, sniff: bool = False) -> str:
-    """The DuckDB table function that reads the file (sniff: for its header only)."""
+def _reader(path: Path, kind: str, sniff: bool = False, json_keys: list[str] | None = None) -> str:
+    """The DuckDB table function that reads the file (sniff: for its header only).
+    JSON lines are read with every key as JSON, so a nested value can be told
+    from a scalar and a string is read without its quotes."""
     p = _quote(str(path))
     if kind == "parquet":
         return f"read_parquet({p})"
     if kind == "json":
+        if json_keys:
+            columns = ", ".join(f"{_quote(k)}: 'JSON'" for k in json_keys)
+            return f"read_json({p}, format = 'newline_delimited', columns = {{{columns}}})"
         return f"read_json({p}, format = 'newline_delimited')"
     # Every CSV value is read as text: type errors become rejected rows, not a
     # failed file. Malformed lines go to DuckDB's reject tables.
@@ -152,25 +197,53 @@ def _typed(column: contract.Column, raw: str) -> str:
     return f"TRY_CAST({raw} AS {TYPE_SQL[column.type]})"
 
 
-def _checks(table: contract.Table, known_kpis: list[str], touchpoints: list[str]) -> list[tuple[str, str, str]]:
-    """(column, rule words, SQL condition true when the row breaks the rule)."""
+def _not_finite(raw: str) -> str:
+    """True when the text is NaN or an infinity in any spelling DuckDB reads."""
+    number = f"TRY_CAST({raw} AS DOUBLE)"
+    return f"coalesce(isnan({number}) OR isinf({number}), false)"
+
+
+def _checks(table: contract.Table, known_kpis: list[str], touchpoints: list[str],
+            latest: datetime) -> list[tuple[str, str, str]]:
+    """(column, rule words, SQL condition true when the row breaks the rule).
+    The words start with the rule's name (contract.RULES). `latest` is the
+    last plausible moment: the import's own time plus a day."""
     out = []
     for c in table.columns:
         raw, val = f"r_{c.name}", f"v_{c.name}"
         if c.required:
             out.append((c.name, "required: the value is empty", f"{raw} IS NULL"))
+        numeric = c.type in ("integer", "number", "decimal")
+        # NaN and infinities break not_finite alone, not also type or range.
+        finite = f"NOT {_not_finite(raw)} AND " if numeric else ""
+        if numeric:
+            out.append((c.name, "not_finite: NaN and infinities are not numbers",
+                        f"{raw} IS NOT NULL AND {_not_finite(raw)}"))
         if c.type != "text":
-            out.append((c.name, f"type: expected {TYPE_WORDS[c.type]}", f"{raw} IS NOT NULL AND {val} IS NULL"))
+            out.append((c.name, f"type: expected {TYPE_WORDS[c.type]}", f"{finite}{raw} IS NOT NULL AND {val} IS NULL"))
+        if c.type in ("date", "timestamp"):
+            low = f"DATE '{contract.EARLIEST_DATE}'" if c.type == "date" else f"TIMESTAMP '{contract.EARLIEST_DATE}'"
+            high = (f"DATE '{latest.date()}'" if c.type == "date"
+                    else f"TIMESTAMP '{latest.strftime('%Y-%m-%d %H:%M:%S.%f')}'")
+            out.append((c.name, f"date_range: must lie between {contract.EARLIEST_DATE} and {latest:%Y-%m-%d %H:%M} UTC "
+                                "(one day after the import)", f"{val} < {low} OR {val} > {high}"))
+        if c.type == "decimal":
+            # Stored exactly: a value with more places than the column keeps is refused, never rounded.
+            wide = f"TRY_CAST({raw} AS DECIMAL(38,18))"
+            places = contract.DECIMAL_PLACES
+            out.append((c.name, f"precision: at most {places} decimal places",
+                        f"{raw} IS NOT NULL AND ({wide} <> CAST({wide} AS DECIMAL(38,{places})) "
+                        f"OR regexp_matches({raw}, '\\.[0-9]{{{places}}}[0-9]*[1-9]'))"))
         if c.minimum is not None and c.maximum is not None:
-            out.append((c.name, f"range: must be between {c.rule().split('; ')[1]}",
-                        f"{val} < {c.minimum} OR {val} > {c.maximum}"))
+            out.append((c.name, f"range: must be between {number_text(c.minimum)}..{number_text(c.maximum)}",
+                        f"{finite}({val} < {c.minimum} OR {val} > {c.maximum})"))
         elif c.minimum is not None:
-            out.append((c.name, f"range: must be >= {c.minimum:g}", f"{val} < {c.minimum}"))
+            out.append((c.name, f"range: must be >= {c.minimum:g}", f"{finite}{val} < {c.minimum}"))
         if c.allowed:
             values = ", ".join(_quote(v) for v in c.allowed)
             out.append((c.name, f"allowed: must be one of {', '.join(c.allowed)}", f"{val} NOT IN ({values})"))
         if c.pattern:
-            out.append((c.name, "format: a lower-case slug (a-z, 0-9, _)",
+            out.append((c.name, "format: a lower-case slug (a-z, 0-9, _), at most 40 characters",
                         f"NOT regexp_full_match({val}, {_quote(c.pattern)})"))
         if c.references == contract.TOUCHPOINT_REF:
             # Touchpoints are few: the known ids go into the query as a list.
@@ -203,22 +276,35 @@ def load_file(con: duckdb.DuckDBPyConnection, table_name: str, path: str | Path,
             raise ImportRefused(f"{source}: no such file")
         if path.stat().st_size == 0:
             raise ImportRefused(f"{source}: the file is empty (expected a header line with the column names)")
-        result.checksum = file_checksum(path)
+        try:
+            result.checksum = file_checksum(path)
+        except OSError as exc:
+            raise ImportRefused(f"{source}: the file cannot be read ({exc.strerror}); nothing was loaded") from None
         if path.name.lower().endswith(".gz"):
             _check_gzip(path, source)
+        _check_content(path, source)
         cur.execute("SET TimeZone = 'UTC'")
         # Staged rows spill to disk past this, so a large file does not need
         # memory in proportion to its size.
         cur.execute(f"SET memory_limit = '{IMPORT_MEMORY}'")
         cur.execute("BEGIN TRANSACTION")
         try:
-            _validate_and_load(cur, table, path, source, result, dry_run)
+            with _literal(path) as readable:
+                _validate_and_load(cur, table, readable, source, result, dry_run)
             if dry_run:
                 cur.execute("ROLLBACK")
                 result.outcome = "dry-run"
                 return result
-            # In the load's transaction: a failed load leaves the rollups as they were.
-            rollups.refresh(cur, table.name)
+            # In the load's transaction: a failed load leaves the rollups as they were. Only what
+            # the file touched is refreshed.
+            touched = cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary",
+                                  [TOUCHED]).fetchall()[0][0]
+            try:
+                rollups.refresh(cur, table.name, touched=TOUCHED if touched else None)
+            except duckdb.Error as exc:  # the file was fine: the database could not take it
+                raise DatabaseError(f"{source}: the file was read, but refreshing the rollups failed "
+                                    f"({str(exc).splitlines()[0]}); nothing was changed") from exc
+            cur.execute(f"DROP TABLE IF EXISTS {TOUCHED}")
             result.outcome = "loaded" if result.rows_rejected == 0 else "partial"
             _log(cur, result, started)
             cur.execute("COMMIT")
@@ -226,6 +312,8 @@ def load_file(con: duckdb.DuckDBPyConnection, table_name: str, path: str | Path,
             cur.execute("ROLLBACK")
             raise
     except (ImportRefused, duckdb.Error) as exc:
+        if isinstance(exc, duckdb.Error) and not _about_the_file(exc, path):
+            raise  # the database, the disk or the machine failed: not the file's fault (see db.writing)
         result.outcome = "refused"
         result.message = str(exc) if isinstance(exc, ImportRefused) else _explain(source, exc)
         result.rows_loaded = result.rows_replaced = result.rows_rejected = 0
@@ -251,6 +339,17 @@ def import_file(db_path: str | Path, table_name: str, path: str | Path, dry_run:
         return load_file(con, table_name, path, source_name=source_name)
 
 
+def _about_the_file(exc: duckdb.Error, path: Path) -> bool:
+    """Whether a DuckDB error is about the input file (a read or parse error,
+    a value that does not convert) rather than the database or the disk."""
+    if is_disk_full(exc) or isinstance(exc, (duckdb.BinderException, duckdb.CatalogException,
+                                             duckdb.InternalException)):
+        return False  # a fault of the disk or of CX Hub itself, whatever the file
+    if isinstance(exc, duckdb.IOException):
+        return str(path) in str(exc) or path.name in str(exc)
+    return True
+
+
 def _explain(source: str, exc: duckdb.Error) -> str:
     text = str(exc).split("\n")[0]
     return f"{source}: the file cannot be read ({text})"
@@ -271,7 +370,7 @@ def _log(cur, result: ImportResult, started) -> None:
 def _validate_and_load(cur, table: contract.Table, path: Path, source: str, result: ImportResult,
                        dry_run: bool) -> None:
     kind = _kind(path)
-    for t in ("cx_typed", "cx_violations", "cx_dupes", "cx_reject_errors", "cx_reject_scans"):
+    for t in ("cx_typed", "cx_violations", "cx_dupes", "cx_reject_errors", "cx_reject_scans", TOUCHED):
         cur.execute(f"DROP TABLE IF EXISTS {t}")
     cur.execute("DROP VIEW IF EXISTS cx_rows")
     # The file's columns and types, without reading its rows.
@@ -301,7 +400,16 @@ def _validate_and_load(cur, table: contract.Table, path: Path, source: str, resu
     for c in table.columns:
         target = TYPE_SQL[c.type]
         name = by_name.get(c.name)
-        if name is None:
+        if kind == "json":
+            # Every JSON value is a scalar read like the same text in a CSV, or a
+            # nested object/array, flagged n_ (rule not_scalar).
+            j = _ident(name) if name else "NULL::JSON"
+            text = f"CASE WHEN json_type({j}) IN ('OBJECT', 'ARRAY') THEN CAST({j} AS VARCHAR) ELSE {j}->>'$' END"
+            raw = f"NULLIF(trim({text}), '')"
+            raw_cols.append(f"{raw} AS r_{c.name}")
+            raw_cols.append(f"coalesce(json_type({j}) IN ('OBJECT', 'ARRAY'), false) AS n_{c.name}")
+            typed_cols.append(f"{raw} AS v_{c.name}" if c.type == "text" else f"{_typed(c, raw)} AS v_{c.name}")
+        elif name is None:
             raw_cols.append(f"NULL::VARCHAR AS r_{c.name}")
             typed_cols.append(f"NULL::{target} AS v_{c.name}")
         elif file_types[name] == target and c.type != "text":
@@ -316,14 +424,20 @@ def _validate_and_load(cur, table: contract.Table, path: Path, source: str, resu
             typed_cols.append(f"{_typed(c, raw)} AS v_{c.name}")
     cur.execute(
         f"CREATE TEMP TABLE cx_typed AS SELECT row_number() OVER () AS _ord, {', '.join(raw_cols + typed_cols)} "
-        f"FROM {_reader(path, kind)}"
+        f"FROM {_reader(path, kind, json_keys=file_columns)}"
     )
     cur.execute(f"CREATE TEMP VIEW cx_rows AS SELECT *{''.join(', ' + d for d in derived)} FROM cx_typed")
 
     from cxhub.kpis.catalog import KPIS  # the KPI ids are data; kpi_targets must name one
 
     touchpoints = [r[0] for r in cur.execute("SELECT touchpoint_id FROM touchpoints").fetchall()]
-    checks = _checks(table, list(KPIS), touchpoints)
+    latest = utc_now() + timedelta(days=contract.FUTURE_GRACE_DAYS)
+    checks = _checks(table, list(KPIS), touchpoints, latest)
+    if kind == "json":
+        # A nested value breaks one rule, not_scalar; the column's other rules are not asked of it.
+        checks = [(col, rule, f"NOT n_{col} AND ({cond})" if col else cond) for col, rule, cond in checks]
+        checks += [(c.name, "not_scalar: a nested object or array, not a string, number, boolean or null",
+                    f"n_{c.name}") for c in table.columns]
     entries = ", ".join(
         f"CASE WHEN {cond} THEN {{'column_name': {_quote(col)}, 'rule': {_quote(rule)}, "
         f"'value': {f'r_{col}' if col else 'NULL::VARCHAR'}}} END"
@@ -362,20 +476,31 @@ def _validate_and_load(cur, table: contract.Table, path: Path, source: str, resu
     reasons += [("", f"malformed line: {kind}", n) for kind, n in kinds.items()]
     result.top_reasons = [(c, r, n) for c, r, n in sorted(reasons, key=lambda x: -x[2])[:5]]
 
-    # Rejected rows, with the line they came from and all their original values.
+    if parsed == 0 and not malformed:
+        raise ImportRefused(f"{source}: the file has {'a header but ' if kind == 'csv' else ''}no data rows; "
+                            "nothing was loaded")
+
+    # Rejected rows, with the line they came from, the row's key and all its original values.
     skipped = sorted(line for line, _, _, _ in malformed)
     originals = ", ".join(f"{_quote(c.name)}: r_{c.name}" for c in table.columns)
+    key_text = "concat_ws(', ', " + ", ".join(f"t.r_{k}" for k in table.key) + ")"
     bad = cur.execute(
-        f"SELECT v._ord, v.column_name, v.rule, v.value, to_json({{{originals}}})::VARCHAR "
+        f"SELECT v._ord, v.column_name, v.rule, v.value, to_json({{{originals}}})::VARCHAR, {key_text} "
         f"FROM cx_violations v JOIN cx_rows t USING (_ord) ORDER BY v._ord"
     ).fetchall()
-    rows = [(-1, table.name, source, _line_of(o, skipped), col, rule, value, original)
-            for o, col, rule, value, original in bad]
-    rows += [(-1, table.name, source, line, col, "malformed line: " + err, None, text)
+    lines = _json_lines(path, {o for o, *_ in bad}) if kind == "json" else {}
+    rows = [(-1, table.name, source, lines.get(o) if kind == "json" else o if kind == "parquet"
+             else _line_of(o, skipped), col, rule, value, original, key or None)
+            for o, col, rule, value, original, key in bad]
+    rows += [(-1, table.name, source, line, col, "malformed line: " + err, None, text, None)
              for line, col, err, text in malformed]
     result.rejected_sample = rows[:200]
-    if rows and not dry_run:
-        cur.executemany("INSERT INTO rejected_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    if not dry_run:
+        # Re-importing a file replaces its earlier rejects rather than adding a second copy.
+        cur.execute("DELETE FROM rejected_rows WHERE table_name = ? AND source = ?", [table.name, source])
+        if rows:
+            cur.executemany("INSERT INTO rejected_rows (import_id, table_name, source, line, column_name, rule, "
+                            "value, original, row_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     # Upsert the good rows: a row whose key exists replaces it.
     columns = ", ".join(c.name for c in table.columns)
@@ -393,12 +518,32 @@ def _validate_and_load(cur, table: contract.Table, path: Path, source: str, resu
     elif dry_run:
         result.rows_replaced = cur.execute(f"SELECT count(*) {existing}").fetchall()[0][0]
     else:
+        _record_touched(cur, table, good, existing)  # an empty table: its rollups are built whole
         result.rows_replaced = cur.execute(f"DELETE {existing}").fetchall()[0][0]
     if not dry_run:
         cur.execute(f"INSERT INTO {table.name} ({columns}) {good}")
     cur.execute("DROP VIEW IF EXISTS cx_rows")
     for t in ("cx_typed", "cx_violations", "cx_dupes"):
         cur.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+# What an import touched, for the rollups to refresh only that: the
+# customer and the day of every new row and of every row it replaces.
+TOUCHED = "cx_touched"
+_TOUCH_DATES = {"orders": "ordered_at", "interactions": "occurred_at", "customers": None}
+
+
+def _record_touched(cur, table: contract.Table, good: str, existing: str) -> None:
+    """Fill cx_touched (customer_id, d) before the rows are replaced."""
+    if table.name not in _TOUCH_DATES:
+        return
+    column = _TOUCH_DATES[table.name]
+
+    def day(alias: str) -> str:
+        return f"{alias}{column}::DATE" if column else "NULL::DATE"
+
+    parts = [f"SELECT customer_id, {day('')} AS d FROM ({good})", f"SELECT t.customer_id, {day('t.')} {existing}"]
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} AS SELECT DISTINCT * FROM ({' UNION ALL '.join(parts)})")
 
 
 def _malformed_lines(cur, kind: str) -> list[tuple[int, str, str, str]]:
@@ -412,6 +557,24 @@ def _malformed_lines(cur, kind: str) -> list[tuple[int, str, str, str]]:
         "FROM cx_reject_errors GROUP BY line ORDER BY line"
     ).fetchall()
     return [(int(r[0]), r[1], r[2], r[3]) for r in rows]
+
+
+def _json_lines(path: Path, ordinals: set[int]) -> dict[int, int]:
+    """The file's own 1-based line numbers of the given JSON rows (blank lines
+    hold no row, so the n-th row is not always on line n)."""
+    if not ordinals:
+        return {}
+    found, nth = {}, 0
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as f:
+        for number, line in enumerate(f, 1):
+            if line.strip():
+                nth += 1
+                if nth in ordinals:
+                    found[nth] = number
+                    if len(found) == len(ordinals):
+                        break
+    return found
 
 
 def _line_of(ordinal: int, skipped: list[int]) -> int:
@@ -454,8 +617,8 @@ def rejects(con: duckdb.DuckDBPyConnection, table_name: str | None = None):
         contract.table(table_name)
         where, params = "WHERE r.table_name = ?", [table_name]
     return query_df(con, f"""
-        SELECT r.import_id, l.finished_at AS imported_at, r.table_name, r.source, r.line, r.column_name, r.rule,
-               r.value, r.original
+        SELECT r.import_id, l.finished_at AS imported_at, r.table_name, r.source, r.line, r.row_key,
+               r.column_name, r.rule, r.value, r.original
         FROM rejected_rows r LEFT JOIN import_log l USING (import_id)
         {where}
         ORDER BY r.import_id DESC, r.line

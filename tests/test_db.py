@@ -14,7 +14,7 @@ TYPES = {
     "boolean": {"BOOLEAN"},
     "integer": {"TINYINT", "SMALLINT", "INTEGER", "BIGINT"},
     "number": {"DOUBLE"},
-    "decimal": {"DECIMAL(18,2)"},
+    "decimal": {"DECIMAL(18,4)"},
 }
 
 

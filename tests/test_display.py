@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Everything that turns numbers into text for people.
-DISPLAY = [*sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "cxhub" / "ui").glob("*.py")),
+DISPLAY = [*sorted((ROOT / "app_pages").glob("*.py")), *sorted((ROOT / "cxhub" / "ui").glob("*.py")),
            ROOT / "app.py", ROOT / "cxhub" / "charts.py", ROOT / "cxhub" / "static_charts.py",
            ROOT / "cxhub" / "pack.py", ROOT / "cxhub" / "cli.py", ROOT / "cxhub" / "kpis" / "details.py",
            ROOT / "cxhub" / "templates" / "pack.html"]

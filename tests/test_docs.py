@@ -96,3 +96,15 @@ def test_json_fields_match_the_kpi_spec():
     section = spec.split("## Machine-readable output (v2)")[1].split("`cxhub kpis --by")[0]
     named = re.findall(r"`(\w+)`", section.split("gives, for every KPI:")[1].split("The output")[0])
     assert list(KPI_FIELDS) == named
+
+
+@pytest.mark.skipif(not (SPEC / "data-contract.md").exists(), reason="the shared spec is not beside this checkout")
+def test_every_v2_rule_name_is_declared_and_used():
+    from cxhub import contract, ingest
+
+    spec = (SPEC / "data-contract.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"rule `(\w+)`", spec))
+    assert named == {"date_range", "not_finite", "precision", "not_scalar"}
+    assert named <= set(contract.RULES)
+    source = Path(ingest.__file__).read_text(encoding="utf-8")
+    assert all(f'"{name}: ' in source for name in named), "each rule is checked under its own name"

@@ -146,7 +146,7 @@ def test_each_broken_rule_is_kept_with_its_reason(base, tmp_path, row, column, r
     ("touchpoints", "touchpoint_id,name,kind,owner\nstore,Stores,physical,CEO\n",
      "owner", "allowed: must be one of CMO, CIO, Joint"),
     ("touchpoints", "touchpoint_id,name,kind,owner\nMy Store,Stores,physical,CMO\n",
-     "touchpoint_id", "format: a lower-case slug (a-z, 0-9, _)"),
+     "touchpoint_id", "format: a lower-case slug (a-z, 0-9, _), at most 40 characters"),
     ("customers", "customer_id,signup_date\nc1,03/01/2025\n", "signup_date", "type: expected a date (YYYY-MM-DD)"),
     ("orders", "order_id,customer_id,touchpoint_id,ordered_at,amount\no1,c1,web,2025-03-01,-3\n",
      "amount", "range: must be >= 0"),
@@ -200,7 +200,9 @@ def test_refused_files_load_nothing(base, tmp_path, name, content, message):
 
 def test_header_only_loads_nothing_and_says_so(base, tmp_path):
     r = load(base, "interactions", write(tmp_path, "i.csv", HEADER))
-    assert (r.outcome, r.rows_read, r.rows_loaded) == ("loaded", 0, 0)
+    # Not "loaded": a file with no rows is almost always the wrong export.
+    assert (r.outcome, r.rows_read, r.rows_loaded) == ("refused", 0, 0)
+    assert "has a header but no data rows; nothing was loaded" in r.message
 
 
 def test_non_utf8_and_malformed_lines_are_rejected_with_their_line(base, tmp_path):

@@ -15,7 +15,7 @@ from cxhub import db, joint
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TOUCHPOINTS = ["web", "mobile_app", "contact_center", "store", "email", "social", "chat"]
-PAGES = ["overview", "channels", "priorities", "meeting", "data", "glossary", *TOUCHPOINTS]
+PAGES = ["overview", "channels", "priorities", "meeting", "data", "glossary", *(f"touchpoint-{t}" for t in TOUCHPOINTS)]
 
 
 def app(path, monkeypatch, params: dict | None = None) -> AppTest:
@@ -51,12 +51,13 @@ def test_every_page_runs_on_the_demo(demo_db_path, monkeypatch, url_path):
     assert at.title, "every page has a title"
 
 
-@pytest.mark.parametrize("url_path", ["overview", "channels", "priorities", "meeting", "data", "glossary", "web"])
+@pytest.mark.parametrize("url_path", ["overview", "channels", "priorities", "meeting", "data", "glossary",
+                                      "touchpoint-web"])
 def test_every_page_runs_on_an_empty_database(empty_db_path, monkeypatch, url_path):
     # An empty database has no touchpoints: only pages that exist can be opened.
     at = app(empty_db_path, monkeypatch)
-    if url_path == "web":
-        assert not [h for h, i in at._registered_pages.items() if i.get("url_pathname") == "web"]
+    if url_path == "touchpoint-web":
+        assert not [h for h, i in at._registered_pages.items() if i.get("url_pathname") == url_path]
         return
     at = open_page(at, url_path)
     assert not at.exception, at.exception
@@ -103,7 +104,7 @@ def test_drill_down_to_a_touchpoint_keeps_the_period(demo_db_path, monkeypatch):
     # follow the link as the browser would: its page with its query string
     for key, value in [kv.split("=") for kv in links[0].proto.query_string.split("&")]:
         at.query_params[key] = value
-    at = open_page(at, "mobile_app")
+    at = open_page(at, "touchpoint-mobile_app")
     assert not at.exception
     assert at.title[0].value == "Mobile app"
     assert "May 2026 vs Apr 2026" in texts(at)
@@ -111,7 +112,7 @@ def test_drill_down_to_a_touchpoint_keeps_the_period(demo_db_path, monkeypatch):
 
 def test_touchpoint_page_shows_detractor_comments_without_customer_ids(demo_db_path, monkeypatch):
     at = app(demo_db_path, monkeypatch, {"period": "custom", "start": "2026-05-01", "end": "2026-06-30"})
-    at = open_page(at, "mobile_app")
+    at = open_page(at, "touchpoint-mobile_app")
     frames = [df.value for df in at.dataframe]
     comments = next(f for f in frames if "comment" in f.columns)
     assert len(comments) > 0

@@ -536,13 +536,17 @@ def dimension_values(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
 
 
 def check_filters(con: duckdb.DuckDBPyConnection, filters: Filters) -> None:
-    """Raise UnknownValue for a touchpoint id that is not in the database."""
-    known = {r[0] for r in query_rows(con, "SELECT touchpoint_id FROM touchpoints")}
-    unknown = [t for t in filters.touchpoints if t not in known]
-    if unknown:
-        raise UnknownValue(
-            f"unknown touchpoint {', '.join(unknown)}; known: {', '.join(sorted(known)) or 'none'}"
-        )
+    """Raise UnknownValue for a touchpoint, segment or region that names
+    nothing in the database, naming the valid ones (an unknown value would
+    otherwise silently give an empty scorecard)."""
+    known = {"touchpoint": touchpoints(con)["touchpoint_id"].tolist(), **dimension_values(con)}
+    given = {"touchpoint": filters.touchpoints, "segment": filters.segments, "region": filters.regions}
+    for name, values in given.items():
+        unknown = [v for v in values if v not in known[name]]
+        if unknown:
+            raise UnknownValue(
+                f"unknown {name} {', '.join(unknown)}; known: {', '.join(known[name]) or 'none'}"
+            )
 
 
 __all__ = [

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from cxhub.contract import EARLIEST_DATE
 from cxhub.kpis.period import GRAINS, PRESET_LABELS, PRESETS, Filters, Period, preset_period, trend_window
 from cxhub.kpis.status import SOURCE_DATES
 from cxhub.ui import session
@@ -66,28 +67,46 @@ def _url_state() -> dict:
     return out
 
 
-def _parse_date(text, fallback: date) -> date:
+def date_bounds(today: date) -> tuple[date, date]:
+    """The dates a link or the date picker may name: from the contract's
+    earliest plausible day to a year after the data."""
+    return EARLIEST_DATE, today + timedelta(days=366)
+
+
+def parse_url_date(text, today: date) -> date | None:
+    """A YYYY-MM-DD date within date_bounds, else None."""
     try:
-        return date.fromisoformat(str(text))
+        day = date.fromisoformat(str(text))
     except (TypeError, ValueError):
-        return fallback
+        return None
+    low, high = date_bounds(today)
+    return day if low <= day <= high else None
 
 
-def _apply_url(url: dict, options: dict[str, list[str]], today: date) -> None:
-    """Copy filter values that arrived in the URL into the widgets' state."""
+def _apply_url(url: dict, options: dict[str, list[str]], today: date) -> list[str]:
+    """Copy filter values that arrived in the URL into the widgets' state;
+    return what was ignored (a bad value keeps the default, never raises)."""
     ss = st.session_state
+    ignored = []
     if url.get("period") in PRESETS or url.get("period") == "custom":
         ss["f_period"] = url["period"]
+    elif "period" in url:
+        ignored.append(f"period={url['period']}")
     if url.get("grain") in GRAINS:
         ss["f_grain"] = url["grain"]
+    elif "grain" in url:
+        ignored.append(f"grain={url['grain']}")
     default = preset_period("last_full_month", today)
     if "start" in url or "end" in url:
-        start = _parse_date(url.get("start"), default.start)
-        end = _parse_date(url.get("end"), default.end)
+        start, end = parse_url_date(url.get("start"), today), parse_url_date(url.get("end"), today)
+        ignored += [f"{k}={url[k]}" for k, v in (("start", start), ("end", end)) if k in url and v is None]
+        start, end = start or default.start, end or default.end
         ss["f_range"] = (start, end) if end >= start else (end, start)
     if any(k in url for k in SCALAR_KEYS + LIST_KEYS):
         for key in LIST_KEYS:
             ss[f"f_{key}"] = [v for v in url.get(key, []) if v in options.get(key, [])]
+            ignored += [f"{key}={v}" for v in url.get(key, []) if v not in options.get(key, [])]
+    return ignored
 
 
 def _data_ranges(cover, period: Period) -> None:
@@ -111,8 +130,9 @@ def filter_bar() -> View:
     today = session.data_end(version) + timedelta(days=1)
     options = session.dimension_values(version)
     url = _url_state()
+    ignored = []
     if url and url != st.session_state.get("_f_written"):
-        _apply_url(url, options, today)
+        ignored = _apply_url(url, options, today)
 
     ss = st.session_state
     ss.setdefault("f_period", "last_full_month")
@@ -120,12 +140,17 @@ def filter_bar() -> View:
     ss.setdefault("f_range", (preset_period("last_full_month", today).start, today - timedelta(days=1)))
     with st.sidebar:
         st.header("Filters")
+        if ignored:
+            low, high = date_bounds(today)
+            st.warning(f"Ignored from the link: {', '.join(ignored)} (dates {low} to {high}, known values only); "
+                       "the default is shown.", icon=":material/link_off:")
         preset = st.selectbox(
             "Period", [*PRESETS, "custom"], key="f_period", format_func=PRESET_LABELS.get,
             help="Presets count back from the last day with data. The comparison is always the period before.",
         )
         if preset == "custom":
-            picked = st.date_input("Date range", key="f_range", format="YYYY-MM-DD")
+            low, high = date_bounds(today)
+            picked = st.date_input("Date range", key="f_range", format="YYYY-MM-DD", min_value=low, max_value=high)
             start, end = (picked + (picked[0],))[:2] if isinstance(picked, tuple) and picked else (today, today)
             period = Period(start, end)
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cxhub import joint
+from cxhub.plaintext import md
 
 _KEY = "_editor"
 
@@ -19,7 +20,7 @@ def editor() -> joint.Editor | None:
     current = st.session_state.get(_KEY)
     with st.sidebar:
         if current:
-            st.caption(f"Editing as **{current.name}** ({current.role}). Your changes carry this name.")
+            st.caption(f"Editing as **{md(current.name)}** ({current.role}). Your changes carry this name.")
             st.button("Change name or role", on_click=_forget, key="identity_change")
             return current
         with st.form("identity"):
@@ -33,13 +34,13 @@ def editor() -> joint.Editor | None:
                     st.session_state[_KEY] = joint.Editor(name.strip(), role)
                     st.rerun()
                 except joint.EditRefused as exc:
-                    st.error(exc.errors[0])
+                    st.error(md(exc.errors[0]))
     return None
 
 
 def refused(exc: joint.EditRefused) -> None:
     """Show why an edit was refused, rule by rule."""
-    st.error("Nothing was saved:\n\n" + "\n".join(f"- {e}" for e in exc.errors), icon=":material/block:")
+    st.error("Nothing was saved:\n\n" + "\n".join(f"- {md(e)}" for e in exc.errors), icon=":material/block:")
 
 
 def saved(message: str) -> None:

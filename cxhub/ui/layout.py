@@ -41,6 +41,15 @@ def no_data(what: str) -> None:
 
 
 _TOUCHPOINT_PAGES: dict = {}
+# Touchpoint pages live under this prefix: a touchpoint id is a slug of
+# a-z, 0-9 and _, so "touchpoint-<id>" never collides with the app's own
+# pages (overview, data, glossary, ...), whatever the id.
+TOUCHPOINT_PREFIX = "touchpoint-"
+
+
+def touchpoint_address(touchpoint_id: str) -> str:
+    """The URL path of a touchpoint's page."""
+    return TOUCHPOINT_PREFIX + touchpoint_id
 
 
 def touchpoint_pages(make_page) -> list:

@@ -102,10 +102,13 @@ def freshness(version: str) -> pd.DataFrame:
 
 
 def data_end(version: str) -> date:
-    """The last day with data (today when the database is empty)."""
+    """The last day with data (yesterday when the database is empty). Never
+    after today: a future-dated row (in a file loaded before the contract's
+    date_range rule) does not move "last full month"."""
     fresh = freshness(version)
     ends = [d for d in fresh["data_to"] if d is not None and not pd.isna(d)]
-    return max(pd.Timestamp(d).date() for d in ends) if ends else date.today() - timedelta(days=1)
+    today = db.utc_now().date()
+    return min(max(pd.Timestamp(d).date() for d in ends), today) if ends else today - timedelta(days=1)
 
 
 ALL_KPIS = tuple(KPIS)

@@ -18,7 +18,7 @@ import pytest
 
 from cxhub import db, demo, joint, pack
 from cxhub.kpis.period import month_end, preset_period
-from pages import joint_priorities as page_module
+from app_pages import joint_priorities as page_module
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -67,10 +67,14 @@ def database(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(database, browser):
-    path = database
-    con = db.connect(path)
+    con = db.connect(database)
     demo.build_demo(con, customers=3000, end_month=demo.default_end_month())
     con.close()
+    yield from _serve(database, browser)
+
+
+def _serve(path, browser):
+    """`streamlit run app.py` on a free port against the database at path."""
     port = _free_port()
     env = dict(os.environ, **{db.ENV_VAR: str(path)})
     proc = subprocess.Popen(
@@ -89,13 +93,6 @@ def server(database, browser):
     else:
         proc.kill()
         pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    # The server's very first script run treats pages/ as a legacy page folder
-    # and answers a deep link with "page not found" (Streamlit's own start-up
-    # path); one visit to the main page first, as after any restart.
-    warm = browser.new_page()
-    warm.goto(url, wait_until="domcontentloaded")
-    warm.get_by_role("heading", name="Shared scorecard").wait_for(timeout=60_000)
-    warm.close()
     yield url
     proc.terminate()
     proc.wait(timeout=20)
@@ -125,9 +122,9 @@ PAGES = [
     ("", "Shared scorecard", ["Retention", "Satisfaction & consistency", "Systems & data", "What changed",
                               "Touchpoints at a glance"], "overview.png"),
     ("channels", "Channel comparison", ["Channel switching: the cost of inconsistency"], "channels.png"),
-    ("mobile_app", "Mobile app", ["Customer satisfaction and IT health, one time axis", "What detractors say"],
+    ("touchpoint-mobile_app", "Mobile app", ["Customer satisfaction and IT health, one time axis", "What detractors say"],
      "touchpoint-mobile_app.png"),
-    ("contact_center", "Contact center", ["Intents resolved least"], "touchpoint-contact_center.png"),
+    ("touchpoint-contact_center", "Contact center", ["Intents resolved least"], "touchpoint-contact_center.png"),
     ("priorities", "Joint priorities", ["Ranked initiatives", "Impact × effort", "Is it working?", "Change log"],
      "priorities.png"),
     ("meeting", "Steering meeting", ["Agenda", "During the meeting", "After the meeting"], "meeting.png"),
@@ -151,7 +148,7 @@ def test_page_in_browser(browser, server, path, heading, sections, shot):
 
 
 def test_shared_link_reproduces_the_view(browser, server):
-    page = open_and_wait(browser, f"{server}/mobile_app?period=last_quarter&segment=smb", "Mobile app",
+    page = open_and_wait(browser, f"{server}/touchpoint-mobile_app?period=last_quarter&segment=smb", "Mobile app",
                          "shared-link.png")
     try:
         assert page.locator('[data-testid="stException"]').count() == 0
@@ -253,3 +250,43 @@ def test_the_pack_opens_with_no_network(browser, database, tmp_path):
         assert fetched == []
     finally:
         context.close()
+
+
+BEACON = "Web ![x](http://127.0.0.1:9/beacon.png) **bold** :red[alert] <img src=http://127.0.0.1:9/i.png>"
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory, browser):
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import build_judged
+
+    path = tmp_path_factory.mktemp("hostile") / "hostile.duckdb"
+    con = build_judged(path)
+    with con.cursor() as cur:
+        cur.execute("UPDATE touchpoints SET name = ? WHERE touchpoint_id = 'web'", [BEACON])
+    con.close()
+    yield from _serve(path, browser)
+
+
+def test_data_text_is_shown_as_text_in_the_browser(browser, hostile_server):
+    """A touchpoint named like an image beacon: its page and the Overview show
+    the name as characters; no image is fetched, nothing is coloured or bold."""
+    fetched = []
+    for path, heading in (("/touchpoint-web?period=custom&start=2025-03-01&end=2025-03-31", None),
+                          ("/?period=custom&start=2025-03-01&end=2025-03-31", "Shared scorecard")):
+        page = browser.new_page(viewport={"width": 1600, "height": 3000})
+        page.on("request", lambda r: fetched.append(r.url) if "127.0.0.1:9" in r.url else None)
+        page.goto(hostile_server + path, wait_until="domcontentloaded")
+        page.locator("h1").first.wait_for(timeout=60_000)
+        page.wait_for_function(
+            """() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=60_000)
+        page.wait_for_timeout(1000)
+        html = page.content()
+        assert "Page not found" not in html  # a deep link on a fresh server opens its page
+        at = html.find('src="http://127.0.0.1:9')
+        assert at < 0, html[max(0, at - 600):at + 200]
+        assert page.locator("strong:has-text('bold')").count() == 0
+        if heading is None:
+            assert "![x](http://127.0.0.1:9/beacon.png) **bold** :red[alert]" in page.locator("h1").first.inner_text()
+        page.close()
+    assert fetched == [], fetched

@@ -2,15 +2,17 @@
 what was rejected and why, and the data contract."""
 
 import tempfile
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import streamlit as st
 
-from cxhub import db, ingest
-from cxhub.contract import TABLES
+from cxhub import db, exports, ingest
+from cxhub.contract import RULES, TABLES
 from cxhub.ui import session
 from cxhub.ui.kpi_tile import ago
+from cxhub.plaintext import md
 
 STATUS_WORD = {"green": "on time", "amber": "late", "red": "stale"}
 
@@ -46,6 +48,17 @@ def _freshness(version: str) -> None:
     )
 
 
+@contextmanager
+def _on_disk(upload):
+    """The uploaded file on disk for as long as a check or a load needs it,
+    in a folder of its own (two people may upload files of the same name);
+    deleted straight after, whatever happens."""
+    with tempfile.TemporaryDirectory(prefix="cxhub-upload-") as folder:
+        path = Path(folder) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        yield path
+
+
 def _upload() -> None:
     st.subheader("Load a file")
     st.caption("CSV (any common delimiter, optionally gzipped), Parquet or JSON lines. The file is checked "
@@ -58,24 +71,20 @@ def _upload() -> None:
                                   type=["csv", "tsv", "txt", "gz", "parquet", "pq", "jsonl", "ndjson", "json"])
     if upload is None:
         return
-    # Each browser session gets its own folder: two people may upload files of the same name.
-    if "data_upload_dir" not in st.session_state:
-        st.session_state["data_upload_dir"] = tempfile.mkdtemp(prefix="cxhub-upload-")
-    path = Path(st.session_state["data_upload_dir"]) / Path(upload.name).name
-    path.write_bytes(upload.getvalue())
-    try:
-        st.dataframe(ingest.preview(path), hide_index=True)
-    except Exception as exc:  # the dry run below explains it in full
-        st.warning(f"Cannot preview {upload.name}: {str(exc).splitlines()[0]}")
-    check = session.dry_run(table, str(path), upload.name)
+    with _on_disk(upload) as path:
+        try:
+            st.dataframe(ingest.preview(path), hide_index=True)
+        except Exception as exc:  # the dry run below explains it in full
+            st.warning(f"Cannot preview {md(upload.name)}: {md(str(exc).splitlines()[0])}")
+        check = session.dry_run(table, str(path), upload.name)
     st.text(check.summary())  # file names and values are user data: shown as text
     if check.outcome == "refused":
         st.error("This file would load nothing. Fix it and upload it again.")
         return
     label = f"Load {check.rows_loaded:,} rows into {table}"
     if st.button(label, type="primary", key="data_confirm"):
-        result = session.load(table, str(path), upload.name)
-        path.unlink(missing_ok=True)
+        with _on_disk(upload) as path:
+            result = session.load(table, str(path), upload.name)
         st.session_state["data_last_result"] = result.summary()
         st.rerun()
     if "data_last_result" in st.session_state:
@@ -93,7 +102,7 @@ def _history_and_rejects() -> None:
         st.write("No rejected rows.")
         return
     st.dataframe(rejected, hide_index=True)
-    st.download_button("Download rejected rows (CSV)", rejected.to_csv(index=False), "rejected_rows.csv",
+    st.download_button("Download rejected rows (CSV)", exports.to_csv(rejected), "rejected_rows.csv",
                        "text/csv", key="data_rejects_csv")
 
 
@@ -111,3 +120,5 @@ def _contract() -> None:
             )
             if table.at_least_one_of:
                 st.caption(f"At least one of {', '.join(table.at_least_one_of)} must be present in a row.")
+    with st.expander("Rules a rejected row can name"):
+        st.dataframe([{"rule": name, "meaning": meaning} for name, meaning in RULES.items()], hide_index=True)

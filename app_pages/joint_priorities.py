@@ -10,6 +10,7 @@ from cxhub import charts, exports, joint
 from cxhub.kpis import KPIS
 from cxhub.ui import download, identity, layout, session
 from cxhub.ui.kpi_tile import definition, freshness_text
+from cxhub.plaintext import md
 
 EDITOR_ROUND = "_initiative_editor_round"
 # The ranked table's columns, left to right.
@@ -100,7 +101,7 @@ def _is_it_working(frame: pd.DataFrame, version: str) -> None:
     start = pd.Timestamp(r["started_on"]).date()
     trend, summary = session.initiative_progress(version, tuple(r["kpi_ids"]), tuple(r["touchpoints"]), start,
                                                  r["expected_effect"] or "")
-    st.caption(f"Started {start:%d %b %Y} · expected: {r['expected_effect'] or 'not stated'} · "
+    st.caption(f"Started {start:%d %b %Y} · expected: {md(r['expected_effect']) or 'not stated'} · "
                f"{freshness_text(session.freshness(version))}")
     if summary.empty:
         layout.no_data("this initiative's KPIs")

@@ -9,8 +9,10 @@ import streamlit as st
 from cxhub import joint
 from cxhub.kpis import KPIS
 from cxhub.ui import download, identity, layout, session
+from cxhub.ui.filter_bar import date_bounds, parse_url_date
 from cxhub.kpis.status import STATUS_WORDS
 from cxhub.ui.kpi_tile import definition, freshness_text
+from cxhub.plaintext import md
 
 ACTIONS_ROUND = "_action_editor_round"
 
@@ -23,11 +25,13 @@ def _meeting_date() -> date:
     """The meeting date: from the URL (?date=YYYY-MM-DD) so a link opens the
     same meeting, else today."""
     raw = st.query_params.get("date")
-    try:
-        default = date.fromisoformat(raw) if raw else date.today()
-    except ValueError:
-        default = date.today()
-    picked = st.date_input("Meeting date", value=default, key="meeting_date",
+    today = date.today()
+    default = (parse_url_date(raw, today) if raw else None) or today
+    if raw and default == today and raw != today.isoformat():
+        st.warning(f"Ignored from the link: date={raw} (not a date between {date_bounds(today)[0]} and "
+                   f"{date_bounds(today)[1]}); showing today.", icon=":material/link_off:")
+    low, high = date_bounds(today)
+    picked = st.date_input("Meeting date", value=default, key="meeting_date", min_value=low, max_value=high,
                            help="The agenda reviews the last full month before this date.")
     st.query_params["date"] = picked.isoformat()
     return picked
@@ -56,7 +60,7 @@ def _movers(ag) -> None:
     for m in ag.movers.to_dict("records"):
         color = "green" if m["better"] else "red"
         icon = ":material/trending_up:" if m["change"] > 0 else ":material/trending_down:"
-        st.markdown(f":{color}[{icon}] {m['sentence']}", help=definition(KPIS[m["kpi_id"]]))
+        st.markdown(f":{color}[{icon}] {md(m['sentence'])}", help=definition(KPIS[m["kpi_id"]]))
 
 
 def _initiatives(ag) -> None:
@@ -150,7 +154,7 @@ def _outcomes(ag) -> None:
     for r in decided.to_dict("records"):
         about = r["initiative"] if isinstance(r["initiative"], str) else \
             (KPIS[r["kpi_id"]].name if isinstance(r["kpi_id"], str) else "")
-        st.markdown(f"- {r['text']}" + (f" *({about})*" if about else "") + f" — {r['author']} ({r['role']})")
+        st.markdown(f"- {md(r['text'])}" + (f" *({md(about)})*" if about else "") + f" — {md(r['author'])} ({r['role']})")
     st.markdown(f"#### Actions raised on {ag.meeting_date:%d %b %Y}")
     if raised.empty:
         st.write("No action items recorded yet.")

@@ -6,6 +6,8 @@ from cxhub import charts
 from cxhub.kpis import CATALOG, GROUPS, KPIS
 from cxhub.ui import download, layout, session
 from cxhub.ui.kpi_tile import definition, freshness_text, kpi_tile
+from cxhub.plaintext import chart as plain_chart
+from cxhub.plaintext import md
 
 
 def render() -> None:
@@ -39,7 +41,7 @@ def render() -> None:
     for m in moves.to_dict("records"):
         icon = ":material/trending_up:" if m["change"] > 0 else ":material/trending_down:"
         color = "green" if m["better"] else "red"
-        st.markdown(f":{color}[{icon}] {m['sentence']}", help=definition(KPIS[m["kpi_id"]]))
+        st.markdown(f":{color}[{icon}] {md(m['sentence'])}", help=definition(KPIS[m["kpi_id"]]))
 
     left, right = st.columns([3, 2])
     with left:
@@ -74,12 +76,13 @@ def render() -> None:
                             on_select="rerun", selection_mode="points")
     picked = [p.get("y") for p in (event.selection.points if event else [])] if event else []
     names = dict(zip(grid["touchpoint"], grid["touchpoint_id"]))
-    if picked and picked[0] in names:
-        st.switch_page(layout.touchpoint_page(names[picked[0]]), query_params=view.params())
+    by_label = {plain_chart(name): tp_id for name, tp_id in names.items()}  # the heat map's row labels
+    if picked and picked[0] in by_label:
+        st.switch_page(layout.touchpoint_page(by_label[picked[0]]), query_params=view.params())
     st.caption("Colour = status against target; grey = no target; light grey with * = partial period or "
                "fewer than 30 observations (not judged). Open a touchpoint:")
     cols = st.columns(len(names))
     for col, (name, tp_id) in zip(cols, names.items()):
         with col:
-            st.page_link(layout.touchpoint_page(tp_id), label=name, query_params=view.params(),
+            st.page_link(layout.touchpoint_page(tp_id), label=md(name), query_params=view.params(),
                          icon=":material/arrow_forward:")

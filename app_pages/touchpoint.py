@@ -6,6 +6,7 @@ from cxhub import charts
 from cxhub.kpis import CATALOG, KPIS
 from cxhub.ui import layout, session
 from cxhub.ui.kpi_tile import freshness_text
+from cxhub.plaintext import md
 
 KIND_ICON = {"digital": ":material/devices:", "assisted": ":material/support_agent:",
              "physical": ":material/storefront:"}
@@ -14,7 +15,7 @@ SIDE_BY_SIDE = [k.id for k in CATALOG if k.per_touchpoint]
 
 def pages() -> list:
     return layout.touchpoint_pages(
-        lambda row: st.Page(_renderer(row.touchpoint_id), title=row.name, url_path=row.touchpoint_id,
+        lambda row: st.Page(_renderer(row.touchpoint_id), title=md(row.name), url_path=layout.touchpoint_address(row.touchpoint_id),
                             icon=KIND_ICON.get(row.kind, ":material/hub:"))
     )
 
@@ -35,13 +36,13 @@ def render(touchpoint_id: str) -> None:
     fresh = session.freshness(version)
     color = charts.touchpoint_color(touchpoint_id)
 
-    st.title(info["name"])
+    st.title(md(info["name"]))
     st.caption(f"{info['kind'].capitalize()} touchpoint · owner {info['owner']} · {view.period.label()} vs "
                f"{view.period.previous().label()} · {freshness_text(fresh)}")
 
     mine = session.scorecard(version, *view.args())
     if mine["value"].isna().all():
-        layout.no_data(f"{info['name']} in {view.period.label()}")
+        layout.no_data(f"{md(info['name'])} in {view.period.label()}")
         return
     whole = session.scorecard(version, *company.args()).set_index("id")
     st.subheader("Scorecard: this touchpoint and the company")
@@ -89,7 +90,7 @@ def render(touchpoint_id: str) -> None:
         trend = session.kpi_trend(version, kpi_id, view.window.start, view.window.end, view.grain,
                                   *view.args()[2:])
         if trend["value"].isna().all():
-            layout.no_data(f"{KPIS[kpi_id].name} at {info['name']}")
+            layout.no_data(f"{KPIS[kpi_id].name} at {md(info['name'])}")
         else:
             st.plotly_chart(charts.trend_chart(trend, kpi_id, events, color=color, name=info["name"]),
                             key="tp_trend")
@@ -127,7 +128,7 @@ def render(touchpoint_id: str) -> None:
         search = st.text_input("Search comments", key="tp_comment_search", placeholder="e.g. app, hold, login")
         comments = session.detractor_comments(version, search, *view.args())
         if comments.empty:
-            st.write("No detractor comments" + (f" mentioning “{search}”." if search else " in this period."))
+            st.write("No detractor comments" + (f" mentioning “{md(search)}”." if search else " in this period."))
         else:
             # Verbatims are customer text: shown as data, never as HTML.
             st.dataframe(comments, hide_index=True, column_config={
