@@ -27,6 +27,9 @@ def render() -> None:
         consistency = card.loc["channel_consistency"]
         st.metric("Channel consistency", KPIS["channel_consistency"].format(consistency["value"]),
                   help=definition(KPIS["channel_consistency"], consistency.to_dict() | {"id": "channel_consistency"}))
+        if consistency["status"] == "none":
+            st.caption(f"Channel consistency: {consistency['note']} (n = {int(consistency['n']):,} CSAT answers at "
+                       "touchpoints with 30 or more).")
         st.caption("Touchpoints are ranked on complete periods with 30 or more observations only; the others are "
                    "shown pale with their n.")
         st.plotly_chart(charts.touchpoint_bars(frame, kpi_id), key="channels_bars")

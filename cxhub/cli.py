@@ -204,13 +204,10 @@ def cmd_kpis(args) -> int:
     path = db.resolve_db_path(args.db)
     if not path.exists():
         raise CliError(f"no database at {path}; build one with `cxhub demo --db {path}` or import data")
-    con = db.connect(path, read_only=True)
-    try:
+    with db.reading(path) as con:
         filters = Filters(tuple(args.touchpoint), tuple(args.segment), tuple(args.region))
         check_filters(con, filters)
         doc = scorecard_document(con, Period(args.start, args.end), filters, args.by)
-    finally:
-        con.close()
     if args.format == "json":
         print(to_json(doc))
     elif args.format == "csv":
@@ -245,11 +242,8 @@ def cmd_rejects(args) -> int:
     path = db.resolve_db_path(args.db)
     if not path.exists():
         raise CliError(f"no database at {path}")
-    con = db.connect(path, read_only=True)
-    try:
+    with db.reading(path) as con:
         frame = ingest.rejects(con, args.table)
-    finally:
-        con.close()
     if args.out:
         Path(args.out).write_bytes(exports.to_csv(frame))
         print(f"{len(frame):,} rejected row(s) written to {args.out}")
@@ -261,11 +255,8 @@ def cmd_rejects(args) -> int:
 
 
 def cmd_pack(args) -> int:
-    con = db.connect(db.resolve_db_path(args.db), read_only=True)
-    try:
+    with db.reading(db.resolve_db_path(args.db)) as con:
         html_path, pdf_path = pack.write_pack(con, args.meeting, args.out)
-    finally:
-        con.close()
     print(f"Meeting pack for {args.meeting}:\n  {html_path}\n  {pdf_path}")
     return 0
 

@@ -84,6 +84,33 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
         return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, commit: bool = True):
+    """A cursor inside one transaction: committed when the block ends (rolled
+    back instead when commit is False, e.g. a dry run), rolled back on any
+    error. Every multi-statement write goes through here."""
+    cur = con.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        yield cur
+        cur.execute("COMMIT" if commit else "ROLLBACK")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.close()
+
+
+@contextmanager
+def reading(path: str | os.PathLike):
+    """A read-only connection to the database at path, closed after the block."""
+    con = connect(path, read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
 def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> list[int]:
     """Apply pending migrations up to `target` (default: all), each in its own
     transaction, and return the versions applied. Rows are never dropped."""
@@ -95,28 +122,20 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> list[i
         )
     target = LATEST_VERSION if target is None else target
     applied = []
-    with con.cursor() as cur:
-        for version, name, sql in migrations():
-            if version <= current or version > target:
-                continue
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                if version == 1:
-                    cur.execute(
-                        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
-                        "name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
-                    )
-                cur.execute(sql)
-                if version in _BUILT_AFTER:
-                    _BUILT_AFTER[version](cur)
+    for version, name, sql in migrations():
+        if version <= current or version > target:
+            continue
+        with transaction(con) as cur:
+            if version == 1:
                 cur.execute(
-                    "INSERT INTO schema_version VALUES (?, ?, ?)", [version, name, utc_now()]
+                    "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
+                    "name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
                 )
-                cur.execute("COMMIT")
-            except Exception:
-                cur.execute("ROLLBACK")
-                raise
-            applied.append(version)
+            cur.execute(sql)
+            if version in _BUILT_AFTER:
+                _BUILT_AFTER[version](cur)
+            cur.execute("INSERT INTO schema_version VALUES (?, ?, ?)", [version, name, utc_now()])
+        applied.append(version)
     return applied
 
 

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 
 from cxhub import joint, rollups
-from cxhub.db import query_rows, utc_now
+from cxhub.db import query_rows, transaction, utc_now
 from cxhub.kpis.period import add_months, month_end
 
 DEFAULT_CUSTOMERS = 20_000
@@ -154,9 +154,7 @@ def build_demo(
 
     started = utc_now()
     t0 = time.perf_counter()
-    cur = con.cursor()
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con) as cur:
         for table in ("touchpoints", "customers", "interactions", "surveys", "orders", "system_health",
                       "kpi_targets", "rejected_rows", "import_log"):
             cur.execute(f"DELETE FROM {table}")
@@ -172,12 +170,6 @@ def build_demo(
                 [table, n, n, started, utc_now(), f"demo company, seed {seed}, {customers} customers"],
             )
         rollups.refresh(cur)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
     counts["initiatives"] = _seed_joint_work(con, end_first, release_month)
     con.execute("CHECKPOINT")
     counts["seconds"] = round(time.perf_counter() - t0, 2)

@@ -27,7 +27,7 @@ import duckdb
 
 from cxhub import contract, rollups
 from cxhub.contract import number_text
-from cxhub.db import DatabaseError, connect, is_disk_full, utc_now, writing
+from cxhub.db import DatabaseError, is_disk_full, reading, transaction, utc_now, writing
 
 IMPORT_MEMORY = "1GB"
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -283,34 +283,29 @@ def load_file(con: duckdb.DuckDBPyConnection, table_name: str, path: str | Path,
         if path.name.lower().endswith(".gz"):
             _check_gzip(path, source)
         _check_content(path, source)
-        cur.execute("SET TimeZone = 'UTC'")
-        # Staged rows spill to disk past this, so a large file does not need
-        # memory in proportion to its size.
-        cur.execute(f"SET memory_limit = '{IMPORT_MEMORY}'")
-        cur.execute("BEGIN TRANSACTION")
-        try:
+        # A dry run does everything a load does, then rolls it back.
+        with transaction(con, commit=not dry_run) as tx:
+            tx.execute("SET TimeZone = 'UTC'")
+            # Staged rows spill to disk past this, so a large file does not need
+            # memory in proportion to its size.
+            tx.execute(f"SET memory_limit = '{IMPORT_MEMORY}'")
             with _literal(path) as readable:
-                _validate_and_load(cur, table, readable, source, result, dry_run)
+                _validate_and_load(tx, table, readable, source, result, dry_run)
             if dry_run:
-                cur.execute("ROLLBACK")
                 result.outcome = "dry-run"
                 return result
             # In the load's transaction: a failed load leaves the rollups as they were. Only what
             # the file touched is refreshed.
-            touched = cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary",
-                                  [TOUCHED]).fetchall()[0][0]
+            touched = tx.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary",
+                                 [TOUCHED]).fetchall()[0][0]
             try:
-                rollups.refresh(cur, table.name, touched=TOUCHED if touched else None)
+                rollups.refresh(tx, table.name, touched=TOUCHED if touched else None)
             except duckdb.Error as exc:  # the file was fine: the database could not take it
                 raise DatabaseError(f"{source}: the file was read, but refreshing the rollups failed "
                                     f"({str(exc).splitlines()[0]}); nothing was changed") from exc
-            cur.execute(f"DROP TABLE IF EXISTS {TOUCHED}")
+            tx.execute(f"DROP TABLE IF EXISTS {TOUCHED}")
             result.outcome = "loaded" if result.rows_rejected == 0 else "partial"
-            _log(cur, result, started)
-            cur.execute("COMMIT")
-        except Exception:
-            cur.execute("ROLLBACK")
-            raise
+            _log(tx, result, started)
     except (ImportRefused, duckdb.Error) as exc:
         if isinstance(exc, duckdb.Error) and not _about_the_file(exc, path):
             raise  # the database, the disk or the machine failed: not the file's fault (see db.writing)
@@ -330,11 +325,8 @@ def import_file(db_path: str | Path, table_name: str, path: str | Path, dry_run:
     page do: a dry run reads the database and writes nothing; a real import
     works on a copy that replaces the database when done (db.writing)."""
     if dry_run:
-        con = connect(db_path, read_only=True)
-        try:
+        with reading(db_path) as con:
             return load_file(con, table_name, path, dry_run=True, source_name=source_name)
-        finally:
-            con.close()
     with writing(db_path) as con:
         return load_file(con, table_name, path, source_name=source_name)
 

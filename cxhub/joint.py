@@ -10,7 +10,6 @@ when: a refused edit changes nothing.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable
@@ -18,7 +17,7 @@ from typing import Any, Iterable
 import duckdb
 import pandas as pd
 
-from cxhub.db import query_df, query_rows, utc_now
+from cxhub.db import query_df, query_rows, transaction, utc_now
 from cxhub.kpis.catalog import KPIS
 
 OWNERS = ("CMO", "CIO", "Joint")
@@ -190,19 +189,6 @@ def expected_change(effect: str) -> float | None:
 
 # ---------------------------------------------------------------- writing
 
-@contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection):
-    cur = con.cursor()
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        yield cur
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
-
 
 def _log(cur, entity: str, entity_id: int, field: str, old: Any, new: Any, editor: Editor, at: datetime) -> None:
     cur.execute(
@@ -261,7 +247,7 @@ def create_initiative(con: duckdb.DuckDBPyConnection, values: dict[str, Any], ed
         raise EditRefused(errors)
     _autostart(changed, {}, at.date())
     names = list(changed)
-    with _transaction(con) as cur:
+    with transaction(con) as cur:
         new_id = cur.execute(
             f"INSERT INTO initiatives ({', '.join(names)}, created_at, updated_at) "
             f"VALUES ({', '.join('?' for _ in names)}, ?, ?) RETURNING initiative_id",
@@ -318,7 +304,7 @@ def update_initiatives(con: duckdb.DuckDBPyConnection, edits: dict[int, dict[str
     if errors:
         raise EditRefused(errors)
     count = 0
-    with _transaction(con) as cur:
+    with transaction(con) as cur:
         for initiative_id, changed in planned.items():
             sets = ", ".join(f"{name} = ?" for name in changed)
             cur.execute(f"UPDATE initiatives SET {sets}, updated_at = ? WHERE initiative_id = ?",
@@ -382,7 +368,7 @@ def add_action(con: duckdb.DuckDBPyConnection, meeting_date: date, text: str, ow
         raise EditRefused(errors)
     at = at or utc_now()
     hold_meeting(con, meeting_date, editor, at)
-    with _transaction(con) as cur:
+    with transaction(con) as cur:
         action_id = cur.execute(
             "INSERT INTO action_items (meeting_date, text, owner, due_date, status, initiative_id, kpi_id, created_at) "
             "VALUES (?, ?, ?, ?, 'open', ?, ?, ?) RETURNING action_id",
@@ -405,7 +391,7 @@ def set_action_status(con: duckdb.DuckDBPyConnection, action_id: int, status: st
         return
     at = at or utc_now()
     closed_on = None if status == "open" else (on or at.date())
-    with _transaction(con) as cur:
+    with transaction(con) as cur:
         cur.execute("UPDATE action_items SET status = ?, closed_on = ? WHERE action_id = ?",
                     [status, closed_on, int(action_id)])
         _log(cur, "action", int(action_id), "status", rows[0][0], status, editor, at)

@@ -33,6 +33,13 @@ SECTIONS = ("Scorecard", "Agenda", "Trends of the red KPIs", "Priorities", "Deci
 TREND_MONTHS = 12
 
 
+def cell_text(value) -> str:
+    """A table cell as the pack prints it: no literal None or NaN, ever."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return "–"
+    return str(value)
+
+
 @dataclass
 class Table:
     title: str
@@ -40,6 +47,9 @@ class Table:
     rows: list[list[str]]
     status_column: int | None = None  # this column's cells are coloured by status
     empty: str = "Nothing."
+
+    def __post_init__(self) -> None:
+        self.rows = [[cell_text(v) for v in row] for row in self.rows]
 
 
 @dataclass

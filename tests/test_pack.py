@@ -113,3 +113,9 @@ def test_initiatives_export_lists_every_field(meeting_db):
     assert row["title"] == "Callback service" and row["touchpoints"] == "contact_center"
     assert row["priority"] == pytest.approx(4 / 3) and bool(row["needs_discussion"])
     assert {f.label.lower().replace(" ", "_") for f in joint.FIELDS} <= set(sheet.columns)
+
+
+def test_no_literal_none_or_nan_in_any_pack_table(content):
+    cells = [v for s in content.sections for b in s.blocks if isinstance(b, pack.Table) for row in b.rows for v in row]
+    assert cells and not [v for v in cells if v in ("None", "nan", "NaN", "NaT")]
+    assert pack.cell_text(None) == pack.cell_text(float("nan")) == "–"
