@@ -12,18 +12,17 @@ COMPARABLE = [k.id for k in CATALOG if k.per_touchpoint]
 
 def render() -> None:
     view = layout.current_view()
-    version = session.data_version()
     st.title("Channel comparison")
-    st.caption(f"{view.period.label()} · {freshness_text(session.freshness(version))}")
+    st.caption(f"{view.period.label()} · {freshness_text(session.query('freshness'))}")
 
     kpi_id = st.selectbox("KPI", COMPARABLE, format_func=lambda i: KPIS[i].name, key="channels_kpi",
                           help="Every touchpoint on the same KPI.")
     st.caption(KPIS[kpi_id].business, help=definition(KPIS[kpi_id]))
-    frame = session.by_touchpoint(version, (kpi_id,), *view.args())
+    frame = session.query("by_touchpoint", view.period, view.filters, kpi_ids=(kpi_id,))
     if frame.empty or frame["value"].isna().all():
         layout.no_data(f"{KPIS[kpi_id].name} in {view.period.label()}")
     else:
-        card = session.scorecard(version, *view.args()).set_index("id")
+        card = session.query("scorecard", view.period, view.filters).set_index("id")
         consistency = card.loc["channel_consistency"]
         st.metric("Channel consistency", KPIS["channel_consistency"].format(consistency["value"]),
                   help=definition(KPIS["channel_consistency"], consistency.to_dict() | {"id": "channel_consistency"}))
@@ -33,16 +32,16 @@ def render() -> None:
         st.caption("Touchpoints are ranked on complete periods with 30 or more observations only; the others are "
                    "shown pale with their n.")
         st.plotly_chart(charts.touchpoint_bars(frame, kpi_id), key="channels_bars")
-        series = session.trends(version, (kpi_id,), view.window.start, view.window.end, view.grain,
-                                *view.args()[2:], slice_by="touchpoint")
-        names = session.touchpoints(version).set_index("touchpoint_id")["name"]
+        series = session.query("trends", view.window, view.filters, kpi_ids=(kpi_id,), grain=view.grain,
+                               slice_by="touchpoint")
+        names = session.query("touchpoints").set_index("touchpoint_id")["name"]
         series = series.assign(touchpoint_id=series["slice"], touchpoint=series["slice"].map(names))
         st.subheader(f"{KPIS[kpi_id].name} over time")
         st.plotly_chart(charts.touchpoint_lines(series, kpi_id), key="channels_lines")
 
     st.subheader("Channel switching: the cost of inconsistency")
     st.caption("Unresolved contacts after which the same customer tried another touchpoint within 7 days.")
-    switches = session.channel_switching(version, *view.args())
+    switches = session.query("channel_switching", view.period, view.filters)
     if switches.empty:
         layout.no_data("unresolved contacts followed by another channel")
         return

@@ -10,25 +10,24 @@ import streamlit as st
 
 from cxhub import db, exports, ingest
 from cxhub.contract import RULES, TABLES
+from cxhub.plaintext import md
 from cxhub.ui import session
 from cxhub.ui.kpi_tile import ago
-from cxhub.plaintext import md
 
 STATUS_WORD = {"green": "on time", "amber": "late", "red": "stale"}
 
 
 def render() -> None:
-    version = session.data_version()
     st.title("Data & freshness")
-    _freshness(version)
+    _freshness()
     _upload()
     _history_and_rejects()
     _contract()
 
 
-def _freshness(version: str) -> None:
+def _freshness() -> None:
     st.subheader("What is loaded")
-    fresh = session.freshness(version)
+    fresh = session.query("freshness")
     today = date.today()
     fresh = fresh.assign(
         status=[STATUS_WORD[db.freshness_status(t, d, today)] for t, d in zip(fresh.table_name, fresh.data_to)],
@@ -93,11 +92,10 @@ def _upload() -> None:
 
 
 def _history_and_rejects() -> None:
-    version = session.data_version()
     st.subheader("Import history")
-    st.dataframe(session.import_history(version), hide_index=True)
+    st.dataframe(session.query("import_history"), hide_index=True)
     st.subheader("Rejected rows")
-    rejected = session.rejected_rows(version)
+    rejected = session.query("rejected_rows")
     if rejected.empty:
         st.write("No rejected rows.")
         return

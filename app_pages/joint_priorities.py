@@ -8,9 +8,9 @@ import streamlit as st
 
 from cxhub import charts, exports, joint
 from cxhub.kpis import KPIS
+from cxhub.plaintext import md
 from cxhub.ui import download, identity, layout, session
 from cxhub.ui.kpi_tile import definition, freshness_text
-from cxhub.plaintext import md
 
 EDITOR_ROUND = "_initiative_editor_round"
 # The ranked table's columns, left to right.
@@ -102,7 +102,7 @@ def _is_it_working(frame: pd.DataFrame, version: str) -> None:
     trend, summary = session.initiative_progress(version, tuple(r["kpi_ids"]), tuple(r["touchpoints"]), start,
                                                  r["expected_effect"] or "")
     st.caption(f"Started {start:%d %b %Y} · expected: {md(r['expected_effect']) or 'not stated'} · "
-               f"{freshness_text(session.freshness(version))}")
+               f"{freshness_text(session.query('freshness'))}")
     if summary.empty:
         layout.no_data("this initiative's KPIs")
         return
@@ -176,7 +176,7 @@ def render() -> None:
     version = session.data_version()
     today = date.today()
     frame = session.initiatives(today)
-    touchpoint_ids = session.touchpoints(version)["touchpoint_id"].tolist()
+    touchpoint_ids = session.query("touchpoints")["touchpoint_id"].tolist()
     st.title("Joint priorities")
     st.caption(
         f"{len(frame)} initiatives · {int(frame['needs_discussion'].sum())} need discussion · "

@@ -4,20 +4,19 @@ import streamlit as st
 
 from cxhub import charts
 from cxhub.kpis import CATALOG, GROUPS, KPIS
-from cxhub.ui import download, layout, session
-from cxhub.ui.kpi_tile import definition, freshness_text, kpi_tile
 from cxhub.plaintext import chart as plain_chart
 from cxhub.plaintext import md
+from cxhub.ui import download, layout, session
+from cxhub.ui.kpi_tile import definition, freshness_text, kpi_tile
 
 
 def render() -> None:
     view = layout.current_view()
-    version = session.data_version()
-    fresh = session.freshness(version)
+    fresh = session.query("freshness")
     st.title("Shared scorecard")
     st.caption(f"{view.period.label()} vs {view.period.previous().label()} · {freshness_text(fresh)}")
 
-    card = session.scorecard(version, *view.args())
+    card = session.query("scorecard", view.period, view.filters)
     if card["value"].isna().all():
         layout.no_data(view.period.label())
         return
@@ -29,12 +28,12 @@ def render() -> None:
             with col:
                 kpi_tile(rows[kpi_id])
 
-    sheet = session.scorecard_export(version, *view.args())
+    sheet = session.scorecard_export(view.period, view.filters)
     stem = f"scorecard-{view.period.start}-{view.period.end}"
     download.csv_and_excel(sheet, "Scorecard", stem, "scorecard", widths=(1, 1, 4))
 
     st.subheader("What changed")
-    moves = session.biggest_moves(version, *view.args())
+    moves = session.biggest_moves(view.period, view.filters)
     if moves.empty:
         st.write("No KPI moved beyond its margin of error (changes are only compared between complete "
                  "periods with 30 or more observations).")
@@ -50,16 +49,15 @@ def render() -> None:
         kpi_id = st.selectbox("KPI", ids, index=ids.index("csat"), format_func=lambda i: KPIS[i].name,
                               key="overview_trend_kpi",
                               help="Red marks: days a touchpoint had several incidents or was under 98% available.")
-        trend = session.kpi_trend(version, kpi_id, view.window.start, view.window.end, view.grain,
-                                  *view.args()[2:])
-        events = session.health_events(version, *view.window_args())
+        trend = session.query("kpi_trend", view.window, view.filters, kpi_id=kpi_id, grain=view.grain)
+        events = session.query("health_events", view.window, view.filters)
         if trend["value"].isna().all():
             layout.no_data(f"{KPIS[kpi_id].name} in {view.period.label()}")
         else:
             st.plotly_chart(charts.trend_chart(trend, kpi_id, events), key="overview_trend")
     with right:
         st.subheader("Cohort retention")
-        cohorts = session.cohort_retention(version, *view.window_args())
+        cohorts = session.query("cohort_retention", view.window, view.filters)
         if cohorts.empty:
             layout.no_data("first orders in this period")
         else:
@@ -68,7 +66,7 @@ def render() -> None:
 
     st.subheader("Touchpoints at a glance")
     heat_ids = [k.id for k in CATALOG if k.per_touchpoint and k.id != "churn_rate"]
-    grid = session.by_touchpoint(version, session.ALL_KPIS, *view.args())  # shared with "what changed"
+    grid = session.query("by_touchpoint", view.period, view.filters, kpi_ids=session.ALL_KPIS)  # as "what changed"
     if grid.empty:
         layout.no_data("touchpoints")
         return

@@ -7,12 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from cxhub import joint
-from cxhub.kpis import KPIS
+from cxhub.kpis import KPIS, Filters
+from cxhub.kpis.status import STATUS_WORDS
+from cxhub.plaintext import md
 from cxhub.ui import download, identity, layout, session
 from cxhub.ui.filter_bar import date_bounds, parse_url_date
-from cxhub.kpis.status import STATUS_WORDS
 from cxhub.ui.kpi_tile import definition, freshness_text
-from cxhub.plaintext import md
 
 ACTIONS_ROUND = "_action_editor_round"
 
@@ -183,7 +183,7 @@ def _pack(ag, version: str) -> None:
                               key="pack_pdf")
     with right:
         st.markdown(f"**Scorecard of {ag.period.label()}** as a spreadsheet, with definitions.")
-        sheet = session.scorecard_export(version, ag.period.start, ag.period.end)
+        sheet = session.scorecard_export(ag.period, Filters())
         download.csv_and_excel(sheet, "Scorecard", f"scorecard-{ag.period.start:%Y-%m}", "meeting_scorecard")
 
 
@@ -201,7 +201,7 @@ def render() -> None:
         last = f"last meeting {ag.last_meeting:%d %b %Y}" if ag.last_meeting else "no earlier meeting recorded"
         st.caption(f"Reviews **{ag.period.label()}** against {ag.compared_with.label()} ({last}). "
                    f"{'Recorded meeting.' if held else 'Not recorded yet: it is once a decision or action is.'} "
-                   f"{freshness_text(session.freshness(version))}")
+                   f"{freshness_text(session.query('freshness'))}")
     st.subheader("Agenda")
     if ag.is_empty:
         st.success("Nothing needs the meeting: every KPI is on or near target and nothing is pending.")

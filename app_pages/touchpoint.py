@@ -4,9 +4,9 @@ import streamlit as st
 
 from cxhub import charts
 from cxhub.kpis import CATALOG, KPIS
+from cxhub.plaintext import md
 from cxhub.ui import layout, session
 from cxhub.ui.kpi_tile import freshness_text
-from cxhub.plaintext import md
 
 KIND_ICON = {"digital": ":material/devices:", "assisted": ":material/support_agent:",
              "physical": ":material/storefront:"}
@@ -28,23 +28,22 @@ def _renderer(touchpoint_id: str):
 
 
 def render(touchpoint_id: str) -> None:
-    version = session.data_version()
-    tps = session.touchpoints(version).set_index("touchpoint_id")
+    tps = session.query("touchpoints").set_index("touchpoint_id")
     info = tps.loc[touchpoint_id]
     company = layout.current_view()
     view = company.for_touchpoint(touchpoint_id)
-    fresh = session.freshness(version)
+    fresh = session.query("freshness")
     color = charts.touchpoint_color(touchpoint_id)
 
     st.title(md(info["name"]))
     st.caption(f"{info['kind'].capitalize()} touchpoint · owner {info['owner']} · {view.period.label()} vs "
                f"{view.period.previous().label()} · {freshness_text(fresh)}")
 
-    mine = session.scorecard(version, *view.args())
+    mine = session.query("scorecard", view.period, view.filters)
     if mine["value"].isna().all():
         layout.no_data(f"{md(info['name'])} in {view.period.label()}")
         return
-    whole = session.scorecard(version, *company.args()).set_index("id")
+    whole = session.query("scorecard", company.period, company.filters).set_index("id")
     st.subheader("Scorecard: this touchpoint and the company")
     table = []
     for r in mine.to_dict("records"):
@@ -66,10 +65,10 @@ def render(touchpoint_id: str) -> None:
         "Definition": st.column_config.TextColumn("Definition", help="Hover a cell for the full text", width="large"),
     })
 
-    events = session.health_events(version, *view.window_args())
+    events = session.query("health_events", view.window, view.filters)
     st.subheader("Customer satisfaction and IT health, one time axis")
-    tr = session.trends(version, ("csat", "availability", "incidents"), view.window.start, view.window.end,
-                        view.grain, *view.args()[2:])
+    tr = session.query("trends", view.window, view.filters, kpi_ids=("csat", "availability", "incidents"),
+                       grain=view.grain)
     csat = tr[tr.kpi_id == "csat"]
     health = tr[tr.kpi_id == "availability"][["bucket_start", "value"]].rename(columns={"value": "availability"})
     health = health.merge(
@@ -87,8 +86,7 @@ def render(touchpoint_id: str) -> None:
         st.subheader("Satisfaction trend")
         kpi_id = st.selectbox("KPI", ["csat", "nps", "ces", "fcr"], format_func=lambda i: KPIS[i].name,
                               key="tp_trend_kpi")
-        trend = session.kpi_trend(version, kpi_id, view.window.start, view.window.end, view.grain,
-                                  *view.args()[2:])
+        trend = session.query("kpi_trend", view.window, view.filters, kpi_id=kpi_id, grain=view.grain)
         if trend["value"].isna().all():
             layout.no_data(f"{KPIS[kpi_id].name} at {md(info['name'])}")
         else:
@@ -96,7 +94,7 @@ def render(touchpoint_id: str) -> None:
                             key="tp_trend")
     with right:
         st.subheader("Volume")
-        vol = session.volume(version, view.window.start, view.window.end, view.grain, *view.args()[2:])
+        vol = session.query("volume", view.window, view.filters, grain=view.grain)
         st.plotly_chart(charts.volume_chart(vol, color), key="tp_volume")
 
     st.subheader("By segment and region")
@@ -105,7 +103,7 @@ def render(touchpoint_id: str) -> None:
     dim_left, dim_right = st.columns(2)
     for col, dim in ((dim_left, "segment"), (dim_right, "region")):
         with col:
-            frame = session.by_dimension(version, (pick,), dim, *view.args())
+            frame = session.query("by_dimension", view.period, view.filters, kpi_ids=(pick,), dimension=dim)
             if frame.empty:
                 layout.no_data(f"{KPIS[pick].name} by {dim}")
             else:
@@ -114,7 +112,7 @@ def render(touchpoint_id: str) -> None:
     left, right = st.columns([2, 3])
     with left:
         st.subheader("Intents resolved least")
-        intents = session.intent_resolution(version, *view.args())
+        intents = session.query("intent_resolution", view.period, view.filters)
         if intents.empty:
             st.write("This touchpoint does not record whether contacts were resolved.")
         else:
@@ -126,7 +124,7 @@ def render(touchpoint_id: str) -> None:
     with right:
         st.subheader("What detractors say")
         search = st.text_input("Search comments", key="tp_comment_search", placeholder="e.g. app, hold, login")
-        comments = session.detractor_comments(version, search, *view.args())
+        comments = session.query("detractor_comments", view.period, view.filters, search=search or None)
         if comments.empty:
             st.write("No detractor comments" + (f" mentioning “{md(search)}”." if search else " in this period."))
         else:

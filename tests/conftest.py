@@ -3,12 +3,16 @@ hand in tests/test_kpis.py, an empty database, and a small demo company."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from cxhub import db, demo, rollups
+
+# Users see short error messages (.streamlit/config.toml); a failing page test shows the whole error.
+os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
 
 # The demo fixtures end in a fixed month so every run sees the same data.
 DEMO_END = date(2026, 10, 1)

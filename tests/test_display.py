@@ -50,3 +50,43 @@ def test_every_metric_shows_a_formatted_value():
                 if ".format(" not in statement and MARK not in statement:
                     found.append(f"{path.relative_to(ROOT)}:{i + 1}")
     assert not found, found
+
+
+def test_every_tile_colour_agrees_with_its_words():
+    """Render a tile for every status and value combination and read back
+    the badge: green says On target, orange Near target, red Off target, and
+    grey never claims a status."""
+    from streamlit.testing.v1 import AppTest
+
+    def tiles():
+        import itertools
+
+        from cxhub.kpis import CATALOG
+        from cxhub.kpis.status import judge, status_words
+        from cxhub.ui.kpi_tile import kpi_tile
+
+        cases = itertools.product([k for k in CATALOG if k.id in ("csat", "incidents", "p95_latency_ms")],
+                                  [None, 50.0, 68.0, 90.0], [0, 12, 300], [True, False], [None, (70.0, 3.5)])
+        for i, (k, value, n, complete, target) in enumerate(cases):
+            state = judge(k, value, n, complete, target)
+            kpi_tile({"id": k.id, "value": value, "previous": None, "change": None,
+                      "target": target[0] if target else None, "amber_band": target[1] if target else None,
+                      "status": state, "note": status_words(k, value, state, target[0] if target else None, n,
+                                                            complete, "partial: surveys through 2025-03-30"),
+                      "n": n, "complete": complete, "small_sample": bool(k.sample_rule and 0 < n < 30)},
+                     key=str(i))
+
+    at = AppTest.from_function(tiles).run()
+    assert not at.exception
+    badges = [m.value for m in at.markdown if "-badge[" in m.value and not m.value.startswith((":violet", ":blue-badge[CIO", ":gray-badge[Joint"))]
+    words = {"green": "On target", "orange": "Near target", "red": "Off target"}
+    seen = set()
+    for badge in badges:
+        colour, text = badge[1:].split("-badge[", 1)
+        text = text.rsplit("]", 1)[0]
+        seen.add(colour)
+        if colour in words:
+            assert text == words[colour], badge
+        else:
+            assert colour == "gray" and text not in words.values(), badge
+    assert {"green", "orange", "red", "gray"} <= seen

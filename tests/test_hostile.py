@@ -456,3 +456,11 @@ def test_an_unreadable_file_is_refused_with_its_reason(base, tmp_path, monkeypat
     monkeypatch.setattr(ingest, "file_checksum", denied)
     r = load(base, "interactions", f)
     assert r.outcome == "refused" and "cannot be read (Permission denied)" in r.message
+
+
+def test_the_app_shows_no_tracebacks_and_listens_on_this_machine():
+    import tomllib
+
+    config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] in ("type", "none")  # the traceback goes to the log only
+    assert config["server"]["address"] == "127.0.0.1"

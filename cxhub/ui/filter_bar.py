@@ -42,19 +42,10 @@ class View:
             out["region"] = list(self.filters.regions)
         return out
 
-    def args(self) -> tuple:
-        """(start, end, touchpoints, segments, regions) for the cached engine calls."""
-        f = self.filters
-        return self.period.start, self.period.end, f.touchpoints, f.segments, f.regions
-
     @property
     def window(self) -> Period:
         """What trend charts show: the period, with at least a year of context."""
         return trend_window(self.period, self.grain)
-
-    def window_args(self) -> tuple:
-        """args() over the trend window."""
-        return (self.window.start, self.window.end, *self.args()[2:])
 
     def for_touchpoint(self, touchpoint_id: str) -> "View":
         return View(self.preset, self.period, self.grain, self.filters.with_touchpoint(touchpoint_id))
@@ -126,9 +117,8 @@ def _data_ranges(cover, period: Period) -> None:
 
 def filter_bar() -> View:
     """Draw the filter bar in the sidebar and return the selected view."""
-    version = session.data_version()
-    today = session.data_end(version) + timedelta(days=1)
-    options = session.dimension_values(version)
+    today = session.data_end() + timedelta(days=1)
+    options = session.query("dimension_values")
     url = _url_state()
     ignored = []
     if url and url != st.session_state.get("_f_written"):
@@ -156,7 +146,7 @@ def filter_bar() -> View:
         else:
             period = preset_period(preset, today)
         st.caption(f"{period.label()} · compared with {period.previous().label()}")
-        _data_ranges(session.coverage(version), period)
+        _data_ranges(session.query("coverage"), period)
         grain = st.selectbox("Trend grain", GRAINS, key="f_grain", format_func=str.capitalize)
         segments = st.multiselect("Segment", options.get("segment", []), key="f_segment",
                                   placeholder="All segments")

@@ -48,17 +48,18 @@ def judged(row: dict) -> bool:
 MUTED_CSS = (f"<style>[class*='st-key-muted-'] [data-testid='stMetricValue'] {{ color: {GREY}; }}</style>")
 
 
-def kpi_tile(row: dict) -> None:
+def kpi_tile(row: dict, key: str | None = None) -> None:
     """One scorecard tile from a scorecard() row: the value (grey when it is
     partial or from too few), its change when comparable, the status in
-    words and colour, target, previous and n."""
+    words and colour, target, previous and n. `key` tells tiles of the same
+    KPI on one page apart (default: the KPI's id)."""
     k = KPIS[row["id"]]
     value = None if _missing(row["value"]) else row["value"]
     change = None if _missing(row["change"]) else row["change"]
     muted = value is not None and not judged(row)
     if muted:
         st.html(MUTED_CSS)
-    with st.container(border=True, key=f"{'muted' if muted else 'tile'}-{k.id}"):
+    with st.container(border=True, key=f"{'muted' if muted else 'tile'}-{key or k.id}"):
         st.metric(
             k.name, k.format(value),
             delta=None if change is None else k.format_change(change),

@@ -21,14 +21,13 @@ def start():
 
 def page_header(page) -> None:
     """Draw the sidebar for the selected page before it runs."""
-    version = session.data_version()
     if page.url_path not in UNFILTERED:
         st.session_state["_view"] = filter_bar()
     with st.sidebar:
         if session.is_demo():
             st.badge("Demo data", icon=":material/science:", color="orange",
                      help="A generated demo company. Import your own data to replace it (see Data & freshness).")
-        st.caption(freshness_text(session.freshness(version)))
+        st.caption(freshness_text(session.query("freshness")))
 
 
 def current_view() -> View:
@@ -55,8 +54,7 @@ def touchpoint_address(touchpoint_id: str) -> str:
 def touchpoint_pages(make_page) -> list:
     """One page per row of the touchpoints table (make_page(row) -> st.Page);
     remembered so links and drill-downs can reach them."""
-    version = session.data_version()
-    tps = session.touchpoints(version)
+    tps = session.query("touchpoints")
     _TOUCHPOINT_PAGES.clear()
     for row in tps.itertuples(index=False):
         _TOUCHPOINT_PAGES[row.touchpoint_id] = make_page(row)

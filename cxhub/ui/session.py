@@ -1,5 +1,6 @@
-"""The app's one DuckDB connection, the demo on first start, and cached
-engine calls keyed on the filters and the data version."""
+"""The app's one DuckDB connection, the demo on first start, and the one
+cached gateway to the named queries (cxhub/kpis/queries.py), keyed on the
+Period, the Filters and the data version."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from cxhub import agenda, db, demo, exports, ingest, joint, pack, progress
-from cxhub.kpis import details, engine
-from cxhub.kpis import status as kpi_status
+from cxhub.kpis import details, queries
 from cxhub.kpis.catalog import KPIS
 from cxhub.kpis.period import Filters, Period
 
@@ -54,58 +54,26 @@ def is_demo() -> bool:
     return bool(rows[0][0])
 
 
-# ---- cached engine calls: arguments are plain values, never frames ----------
+# ---- the named queries, cached: arguments are values, never frames ----------
 
-def _filters(tps, segs, regs) -> Filters:
-    return Filters(tuple(tps), tuple(segs), tuple(regs))
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def scorecard(version: str, start: date, end: date, tps=(), segs=(), regs=()) -> pd.DataFrame:
-    return engine.scorecard(connection(), Period(start, end), _filters(tps, segs, regs))
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _answer(version: str, name: str, period: Period | None, filters: Filters, params: tuple):
+    return queries.run(connection(), name, period, filters, **dict(params))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def kpi_trend(version: str, kpi_id: str, start: date, end: date, grain: str, tps=(), segs=(), regs=()):
-    return engine.kpi_trend(connection(), kpi_id, Period(start, end), grain, _filters(tps, segs, regs))
+def query(name: str, period: Period | None = None, filters: Filters = Filters(), **params):
+    """A named query (cxhub/kpis/queries.py), cached on the data version:
+    an import refreshes every answer, a rerun reuses it. Period and Filters
+    are hashable values, passed whole; params are plain values (tuples, not
+    lists)."""
+    return _answer(data_version(), name, period, filters, tuple(sorted(params.items())))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def by_touchpoint(version: str, kpi_ids: tuple, start: date, end: date, tps=(), segs=(), regs=()):
-    return engine.by_touchpoint(connection(), list(kpi_ids), Period(start, end), _filters(tps, segs, regs))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def cohort_retention(version: str, start: date, end: date, tps=(), segs=(), regs=()):
-    return engine.cohort_retention(connection(), Period(start, end), _filters(tps, segs, regs))
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def touchpoints(version: str) -> pd.DataFrame:
-    return engine.touchpoints(connection())
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def dimension_values(version: str) -> dict[str, list[str]]:
-    return engine.dimension_values(connection())
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def coverage(version: str) -> kpi_status.Coverage:
-    """Each source table's data range, for the period picker."""
-    return kpi_status.coverage(connection())
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def freshness(version: str) -> pd.DataFrame:
-    return db.freshness(connection())
-
-
-def data_end(version: str) -> date:
+def data_end() -> date:
     """The last day with data (yesterday when the database is empty). Never
     after today: a future-dated row (in a file loaded before the contract's
     date_range rule) does not move "last full month"."""
-    fresh = freshness(version)
+    fresh = query("freshness")
     ends = [d for d in fresh["data_to"] if d is not None and not pd.isna(d)]
     today = db.utc_now().date()
     return min(max(pd.Timestamp(d).date() for d in ends), today) if ends else today - timedelta(days=1)
@@ -114,48 +82,11 @@ def data_end(version: str) -> date:
 ALL_KPIS = tuple(KPIS)
 
 
-def biggest_moves(version: str, start: date, end: date, tps=(), segs=(), regs=()):
+def biggest_moves(period: Period, filters: Filters):
     """From the (cached) scorecard and per-touchpoint frames: no new query."""
-    company = scorecard(version, start, end, tps, segs, regs)
-    per_tp = by_touchpoint(version, ALL_KPIS, start, end, tps, segs, regs)
-    return details.biggest_moves(company, per_tp, Period(start, end))
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def health_events(version: str, start: date, end: date, tps=(), segs=(), regs=()):
-    # Without a touchpoint filter the chart is company-wide: mark the severe days only.
-    return details.health_events(connection(), Period(start, end), _filters(tps, segs, regs), severe_only=not tps)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def trends(version: str, kpi_ids: tuple, start: date, end: date, grain: str, tps=(), segs=(), regs=(),
-           slice_by=None):
-    return engine.trends(connection(), list(kpi_ids), Period(start, end), grain, _filters(tps, segs, regs), slice_by)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def volume(version: str, start: date, end: date, grain: str, tps=(), segs=(), regs=()):
-    return details.volume(connection(), Period(start, end), grain, _filters(tps, segs, regs))
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def by_dimension(version: str, kpi_ids: tuple, dimension: str, start: date, end: date, tps=(), segs=(), regs=()):
-    return engine.by_dimension(connection(), list(kpi_ids), Period(start, end), dimension, _filters(tps, segs, regs))
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def intent_resolution(version: str, start: date, end: date, tps=(), segs=(), regs=()):
-    return details.intent_resolution(connection(), Period(start, end), _filters(tps, segs, regs))
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def detractor_comments(version: str, search: str, start: date, end: date, tps=(), segs=(), regs=()):
-    return details.detractor_comments(connection(), Period(start, end), _filters(tps, segs, regs), search or None)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def channel_switching(version: str, start: date, end: date, tps=(), segs=(), regs=()):
-    return details.channel_switching(connection(), Period(start, end), _filters(tps, segs, regs))
+    company = query("scorecard", period, filters)
+    per_tp = query("by_touchpoint", period, filters, kpi_ids=ALL_KPIS)
+    return details.biggest_moves(company, per_tp, period)
 
 
 # ---- loading ---------------------------------------------------------------
@@ -168,16 +99,6 @@ def dry_run(table: str, path: str, name: str):
 def load(table: str, path: str, name: str):
     """Load a file the same way `cxhub import` does (a copy replaced atomically)."""
     return ingest.import_file(db_path(), table, path, source_name=name)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def import_history(version: str) -> pd.DataFrame:
-    return ingest.history(connection())
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def rejected_rows(version: str) -> pd.DataFrame:
-    return ingest.rejects(connection())
 
 
 # ---- joint work: small tables, read fresh each run; writes replace the file --
@@ -203,8 +124,8 @@ def meetings() -> list[date]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _kpi_review(version: str, start: date, end: date, then_start: date, then_end: date):
-    return agenda.kpi_review(connection(), Period(start, end), Period(then_start, then_end))
+def _kpi_review(version: str, period: Period, then: Period):
+    return agenda.kpi_review(connection(), period, then)
 
 
 def build_agenda(meeting_date: date) -> agenda.Agenda:
@@ -213,7 +134,7 @@ def build_agenda(meeting_date: date) -> agenda.Agenda:
     version = data_version()
     return agenda.build_agenda(
         connection(), meeting_date,
-        review=lambda con, p, then: _kpi_review(version, p.start, p.end, then.start, then.end),
+        review=lambda con, p, then: _kpi_review(version, p, then),
     )
 
 
@@ -237,7 +158,7 @@ def meeting_pack(meeting_date: date) -> tuple[str, str, bytes]:
     return content.file_stem(), pack.to_html(content), pack.to_pdf(content)
 
 
-def scorecard_export(version: str, start: date, end: date, tps=(), segs=(), regs=()) -> pd.DataFrame:
-    card = scorecard(version, start, end, tps, segs, regs)
-    loaded = pd.to_datetime(freshness(version)["loaded_at"]).max()
-    return exports.scorecard_frame(card, Period(start, end), loaded)
+def scorecard_export(period: Period, filters: Filters) -> pd.DataFrame:
+    card = query("scorecard", period, filters)
+    loaded = pd.to_datetime(query("freshness")["loaded_at"]).max()
+    return exports.scorecard_frame(card, period, loaded)
