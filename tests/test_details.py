@@ -11,7 +11,7 @@ from cxhub.kpis.details import (biggest_moves, channel_switching, detractor_comm
                                 intent_resolution, volume)
 from cxhub.kpis.engine import by_dimension
 
-from test_kpis import MARCH
+from fixtures import MARCH
 
 
 def test_health_events(tiny_db):

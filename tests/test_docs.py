@@ -49,7 +49,7 @@ def test_contract_matches_the_data_spec():
 
 
 def test_glossary_and_contract_pages_show_everything(demo_db_path, monkeypatch):
-    from test_pages import app, open_page
+    from fixtures import app, open_page
 
     at = open_page(app(demo_db_path, monkeypatch), "glossary")
     shown = "\n".join(e.label for e in at.expander)
@@ -67,7 +67,7 @@ def test_glossary_and_contract_pages_show_everything(demo_db_path, monkeypatch):
 
 
 def test_joint_work_is_documented(demo_db_path, monkeypatch):
-    from test_pages import app, open_page
+    from fixtures import app, open_page
 
     from cxhub import joint
 

@@ -27,8 +27,7 @@ from cxhub import cli, db, exports, ingest, rollups
 from cxhub.kpis import Period, scorecard
 from cxhub.plaintext import chart, md
 
-from test_ingest import HEADER, TOUCHPOINTS, load, rows, snapshot, write
-from test_pages import app, open_page, texts
+from fixtures import HEADER, TOUCHPOINTS, app, build_judged, load, open_page, rows, snapshot, texts, write
 
 ORDERS = "order_id,customer_id,touchpoint_id,ordered_at,amount\n"
 HEALTH = "touchpoint_id,day,availability_pct,p95_latency_ms,error_rate_pct,incidents\n"
@@ -194,7 +193,6 @@ def test_markdown_and_chart_text_are_shown_as_text():
 def hostile_db(tmp_path):
     """The judged company, with a touchpoint named like an image beacon, a
     touchpoint whose id is one of the app's page names, and hostile joint work."""
-    from conftest import build_judged
     from cxhub import joint
 
     path = tmp_path / "hostile.duckdb"

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -18,9 +17,7 @@ from hypothesis import strategies as st
 
 from cxhub import cli, db, ingest
 
-TOUCHPOINTS = "touchpoint_id,name,kind,owner\nweb,Website,digital,CMO\ncontact_center,Contact center,assisted,CIO\n"
-HEADER = "interaction_id,customer_id,touchpoint_id,occurred_at,intent,resolved,handle_seconds\n"
-
+from fixtures import HEADER, TOUCHPOINTS, load, rows, snapshot, write
 
 @pytest.fixture
 def base(tmp_path):
@@ -31,35 +28,6 @@ def base(tmp_path):
     with db.writing(path) as con:
         assert ingest.load_file(con, "touchpoints", tp).outcome == "loaded"
     return path
-
-
-def write(tmp_path, name, text: str | bytes) -> Path:
-    p = tmp_path / name
-    p.write_bytes(text if isinstance(text, bytes) else text.encode())
-    return p
-
-
-def load(path, table, file, dry_run=False):
-    return ingest.import_file(path, table, file, dry_run=dry_run)
-
-
-def rows(path, sql):
-    con = db.connect(path, read_only=True)
-    try:
-        return db.query_rows(con, sql)
-    finally:
-        con.close()
-
-
-def snapshot(path) -> dict:
-    """Every table's rows, to prove that nothing else changed."""
-    con = db.connect(path, read_only=True)
-    try:
-        names = [r[0] for r in db.query_rows(con, "SELECT table_name FROM information_schema.tables "
-                                                   "WHERE table_schema = 'main' AND table_name <> 'import_log'")]
-        return {n: sorted(db.query_rows(con, f"SELECT * FROM {n}"), key=repr) for n in names}
-    finally:
-        con.close()
 
 
 def rejected(path):

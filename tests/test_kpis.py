@@ -12,7 +12,8 @@ from cxhub.kpis import CATALOG, Filters, Period, by_touchpoint, cohort_retention
 from cxhub.kpis.status import status
 from cxhub.kpis.period import preset_period
 
-MARCH = Period(date(2025, 3, 1), date(2025, 3, 31))
+from fixtures import MARCH
+
 JUNE = Period(date(2025, 6, 1), date(2025, 6, 30))
 JULY = Period(date(2025, 7, 1), date(2025, 7, 31))
 EMPTY = Period(date(2030, 1, 1), date(2030, 1, 31))

@@ -4,43 +4,17 @@ from __future__ import annotations
 
 import shutil
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from cxhub import db, joint
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from fixtures import app, open_page, texts
+
 TOUCHPOINTS = ["web", "mobile_app", "contact_center", "store", "email", "social", "chat"]
 PAGES = ["overview", "channels", "priorities", "meeting", "data", "glossary", *(f"touchpoint-{t}" for t in TOUCHPOINTS)]
-
-
-def app(path, monkeypatch, params: dict | None = None) -> AppTest:
-    monkeypatch.setenv(db.ENV_VAR, str(path))
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def open_page(at: AppTest, url_path: str) -> AppTest:
-    """Switch to a registered page by its URL path (touchpoint pages are
-    generated, so they have no file of their own)."""
-    if url_path == "overview":  # the default page: what the first run shows
-        return at
-    hashes = [h for h, info in at._registered_pages.items() if info.get("url_pathname") == url_path]
-    assert hashes, f"no page at /{url_path}"
-    at._page_hash = hashes[0]
-    return at.run()
-
-
-def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("title", "subheader", "header", "caption", "markdown", "info")
-             for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
 
 
 @pytest.mark.parametrize("url_path", PAGES)

@@ -13,7 +13,7 @@ from cxhub import db, ingest, rollups
 from cxhub.kpis import details, engine
 from cxhub.kpis.period import Filters, Period
 
-from test_ingest import TOUCHPOINTS, snapshot, write
+from fixtures import TOUCHPOINTS, snapshot, write
 
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
 Q3 = Period(date(2026, 7, 1), date(2026, 9, 30))

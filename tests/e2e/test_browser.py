@@ -257,8 +257,7 @@ BEACON = "Web ![x](http://127.0.0.1:9/beacon.png) **bold** :red[alert] <img src=
 
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory, browser):
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import build_judged
+    from fixtures import build_judged
 
     path = tmp_path_factory.mktemp("hostile") / "hostile.duckdb"
     con = build_judged(path)
