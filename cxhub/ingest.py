@@ -522,17 +522,16 @@ def _validate_and_load(cur, table: contract.Table, path: Path, source: str, resu
 # What an import touched, for the rollups to refresh only that: the
 # customer and the day of every new row and of every row it replaces.
 TOUCHED = "cx_touched"
-_TOUCH_DATES = {"orders": "ordered_at", "interactions": "occurred_at", "customers": None}
 
 
 def _record_touched(cur, table: contract.Table, good: str, existing: str) -> None:
-    """Fill cx_touched (customer_id, d) before the rows are replaced."""
-    if table.name not in _TOUCH_DATES:
+    """Fill cx_touched (customer_id, d) before the rows are replaced, for a
+    table that feeds a rollup."""
+    if not any(table.name in r.sources for r in rollups.ROLLUPS):
         return
-    column = _TOUCH_DATES[table.name]
 
     def day(alias: str) -> str:
-        return f"{alias}{column}::DATE" if column else "NULL::DATE"
+        return f"{alias}{table.date_column}::DATE" if table.date_column else "NULL::DATE"
 
     parts = [f"SELECT customer_id, {day('')} AS d FROM ({good})", f"SELECT t.customer_id, {day('t.')} {existing}"]
     cur.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} AS SELECT DISTINCT * FROM ({' UNION ALL '.join(parts)})")

@@ -93,11 +93,6 @@ def _source_for(family: str, filters: Filters, slice_by: str | None, use_rollups
 COMPANY = "all"  # the slice that is the whole (filtered) company
 
 
-def family_table(family: str) -> str:
-    """The fact table a KPI family reads (its freshness is the KPI's)."""
-    return _SOURCES[family].table
-
-
 class UnknownValue(ValueError):
     """A filter value that names nothing in the database."""
 
@@ -313,13 +308,13 @@ def scorecards(
     asked = [p for period in periods for p in ((period, period.previous()) if with_previous else (period,))]
     step = 2 if with_previous else 1
     values = kpi_values(con, asked, filters, ids, slice_by)
+    groups = _slices(con, filters, slice_by)
     if slice_by in ("segment", "region"):
         # system_health has no customer: every segment and region sees the company's health.
         company = [k.id for k in wanted if not _SOURCES[k.family].customer_filters]
         if company:
             whole = kpi_values(con, asked, filters, company)
-            values = pd.concat([values] + [whole.assign(slice=g) for g in _slices(con, filters, slice_by)],
-                               ignore_index=True)
+            values = pd.concat([values] + [whole.assign(slice=g) for g in groups], ignore_index=True)
     found = _lookup(values)
     cover = coverage(con)
     with_orders = orders_present(con, asked) if {"retention_rate", "churn_rate"} & set(ids) else set()
@@ -339,7 +334,6 @@ def scorecards(
         return value, n or 0.0, sd
 
     rows = []
-    groups = _slices(con, filters, slice_by)
     for i, period in enumerate(periods):
         pid = i * step
         prev = period.previous()
@@ -552,5 +546,5 @@ def check_filters(con: duckdb.DuckDBPyConnection, filters: Filters) -> None:
 __all__ = [
     "scorecard", "scorecards", "breakdown", "kpi_trend", "trends", "by_touchpoint", "by_dimension",
     "dimension_values", "cohort_retention", "kpi_values", "family_query", "targets", "target_for", "status",
-    "touchpoints", "family_table", "data_span", "check_filters", "UnknownValue", "COLUMNS",
+    "touchpoints", "data_span", "check_filters", "UnknownValue", "COLUMNS",
 ]

@@ -14,13 +14,12 @@ from datetime import date
 
 import duckdb
 
-from cxhub.db import query_rows
-from cxhub.kpis.catalog import DAYS_PER_MONTH, FAMILY_SOURCES, KPI, MIN_SAMPLE
+from cxhub.db import EVENT_DATE_COLUMNS, query_rows
+from cxhub.kpis.catalog import CATALOG, DAYS_PER_MONTH, KPI, MIN_SAMPLE
 from cxhub.kpis.period import Filters, Period
 
-# The date column of each source table (its data range is read from it).
-SOURCE_DATES = {"orders": "ordered_at", "surveys": "responded_at", "interactions": "occurred_at",
-                "system_health": "day"}
+# The source tables, in the catalog's order (a KPI's coverage is its source's).
+SOURCES = tuple(dict.fromkeys(k.source for k in CATALOG))
 
 
 # ---------------------------------------------------------------- targets
@@ -81,16 +80,11 @@ class Coverage:
         r = self.ranges.get(source)
         return bool(r) and r[0] <= period.start and period.end <= r[1]
 
-    def meets(self, source: str, period: Period) -> bool:
-        """True when the period and the source's range share at least a day."""
-        r = self.ranges.get(source)
-        return bool(r) and r[0] <= period.end and period.start <= r[1]
-
 
 def coverage(con: duckdb.DuckDBPyConnection) -> Coverage:
     """The data range of every source table, in one round trip."""
-    parts = [f"SELECT '{table}', min({column})::DATE, max({column})::DATE FROM {table}"
-             for table, column in SOURCE_DATES.items()]
+    parts = [f"SELECT '{table}', min({EVENT_DATE_COLUMNS[table]})::DATE, max({EVENT_DATE_COLUMNS[table]})::DATE "
+             f"FROM {table}" for table in SOURCES]
     rows = query_rows(con, " UNION ALL ".join(parts))
     return Coverage({table: (lo, hi) if lo is not None else None for table, lo, hi in rows})
 
@@ -193,5 +187,5 @@ def interval(k: KPI, value: float | None, n: float | None, sd: float | None) -> 
     return None
 
 
-__all__ = ["FAMILY_SOURCES", "Coverage", "coverage", "orders_present", "targets", "target_for", "scaled_target",
+__all__ = ["SOURCES", "Coverage", "coverage", "orders_present", "targets", "target_for", "scaled_target",
            "period_months", "status", "judge", "is_small", "status_words", "coverage_words", "STATUS_WORDS", "wilson", "interval"]

@@ -15,7 +15,7 @@ import streamlit as st
 
 from cxhub.contract import EARLIEST_DATE
 from cxhub.kpis.period import GRAINS, PRESET_LABELS, PRESETS, Filters, Period, preset_period, trend_window
-from cxhub.kpis.status import SOURCE_DATES
+from cxhub.kpis.status import SOURCES
 from cxhub.ui import session
 
 LIST_KEYS = ("segment", "region")
@@ -104,7 +104,7 @@ def _data_ranges(cover, period: Period) -> None:
     """Each source's data range, so a user sees before choosing that a month
     is not fully loaded, and which sources the chosen period runs past."""
     lines, short = [], []
-    for table in SOURCE_DATES:
+    for table in SOURCES:
         name = table.replace("_", " ")
         lo, hi = cover.data_from(table), cover.data_through(table)
         lines.append(f"{name}: {lo} to {hi}" if lo else f"{name}: none loaded")
