@@ -76,7 +76,7 @@ def _ranked_table(frame: pd.DataFrame, who, touchpoint_ids: list[str]) -> None:
     col, note = st.columns([1, 4])
     if col.button("Save changes", type="primary", disabled=not edits, key="save_initiatives"):
         try:
-            count = session.write(joint.update_initiatives, edits, who)
+            count = session.write(joint.update_initiatives, edits, who, known_touchpoints=touchpoint_ids)
         except joint.EditRefused as exc:
             identity.refused(exc)
         else:
@@ -163,7 +163,7 @@ def _new_initiative(who, touchpoint_ids: list[str]) -> None:
             values[f"{role}_effort"] = st.number_input(f[f"{role}_effort"].label, 1, 5, 3, help=f[f"{role}_effort"].help)
             if st.form_submit_button("Add initiative", type="primary"):
                 try:
-                    new_id = session.write(joint.create_initiative, values, who)
+                    new_id = session.write(joint.create_initiative, values, who, known_touchpoints=touchpoint_ids)
                 except joint.EditRefused as exc:
                     identity.refused(exc)
                 else:

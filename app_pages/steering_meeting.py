@@ -96,11 +96,8 @@ def _open_actions(ag, who) -> None:
     edited = identity.pending_edits(key, view["action_id"].tolist())
     changes = {action_id: c["status"] for action_id, c in edited.items() if "status" in c}
     if who is not None and st.button("Save action statuses", disabled=not changes, key="save_actions"):
-        def close_all(con):
-            for action_id, status in changes.items():
-                joint.set_action_status(con, action_id, status, who, on=ag.meeting_date)
         try:
-            session.write(close_all)
+            session.write(joint.set_action_statuses, changes, who, on=ag.meeting_date)
         except joint.EditRefused as exc:
             identity.refused(exc)
         else:

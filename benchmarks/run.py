@@ -30,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cxhub import agenda, db, demo, ingest  # noqa: E402
+from cxhub import db, demo, ingest, workspace  # noqa: E402
+from cxhub.joint import agenda  # noqa: E402
 from cxhub.kpis import engine  # noqa: E402
 from cxhub.kpis.engine import family_query  # noqa: E402
 from cxhub.kpis.period import Filters, Period, month_end, preset_period, trend_window  # noqa: E402
@@ -61,7 +62,7 @@ def build(customers: int) -> tuple[Path, float | None]:
         return path, None
     t0 = time.perf_counter()
     with db.writing(path) as con:
-        demo.build_demo(con, customers=customers, end_month=END_MONTH)
+        demo.build_demo(con, customers=customers, end_month=END_MONTH, workspace_path=workspace.path_for(path))
     return path, time.perf_counter() - t0
 
 
@@ -131,6 +132,7 @@ def incremental_imports(path: Path, smoke: bool = False) -> dict:
 
 def engine_calls(path: Path, repeats: int) -> dict:
     con = db.open_snapshot(path)
+    ws = workspace.connect(workspace.path_for(path))
     period = preset_period("last_full_month", month_end(END_MONTH) + (date(2000, 1, 2) - date(2000, 1, 1)))
     window = trend_window(period, "month")
     two_years = Period(window.start.replace(year=window.start.year - 1), window.end)
@@ -144,7 +146,7 @@ def engine_calls(path: Path, repeats: int) -> dict:
         "scorecard mobile_app": lambda: engine.scorecard(con, period, Filters(touchpoints=("mobile_app",))),
         "trend retention 12m mobile_app": lambda: engine.kpi_trend(con, "retention_rate", window, "month",
                                                                   Filters(touchpoints=("mobile_app",))),
-        "agenda (meeting of 12 Nov)": lambda: agenda.build_agenda(con, MEETING),
+        "agenda (meeting of 12 Nov)": lambda: agenda.build_agenda(con, ws, MEETING),
     }
     out = {}
     for name, fn in calls.items():

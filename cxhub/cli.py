@@ -15,7 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from cxhub import contract, db, demo, exports, ingest, pack
+from cxhub import contract, db, demo, exports, ingest, workspace
 from cxhub.kpis import CATALOG, Filters, Period, UnknownValue, breakdown, check_filters, scorecard
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -189,12 +189,15 @@ EXIT_DATABASE = 5  # the database cannot be used: damaged, locked, or the disk i
 
 def cmd_demo(args) -> int:
     path = db.resolve_db_path(args.db)
+    ws_path = workspace.path_for(path)
     with db.writing(path) as con:
-        counts = demo.build_demo(con, args.customers, args.months, args.seed, args.end_month)
+        counts = demo.build_demo(con, args.customers, args.months, args.seed, args.end_month,
+                                 workspace_path=ws_path)
     size = path.stat().st_size / 1e6
     print(f"Demo company built in {path} ({size:,.1f} MB) in {counts.pop('seconds')} s:")  # not a KPI value
     for table, n in counts.items():
         print(f"  {table:<14} {n:>12,}")
+    print(f"Joint work (initiatives, meetings) is in {ws_path}; the demo story is added only when it is empty.")
     return 0
 
 
@@ -255,8 +258,11 @@ def cmd_rejects(args) -> int:
 
 
 def cmd_pack(args) -> int:
-    with db.reading(db.resolve_db_path(args.db)) as con:
-        html_path, pdf_path = pack.write_pack(con, args.meeting, args.out)
+    from cxhub import pack  # PDF and plotting libraries: loaded only for this command
+
+    path = db.resolve_db_path(args.db)
+    with db.reading(path) as con, workspace.opened(workspace.path_for(path)) as ws:
+        html_path, pdf_path = pack.write_pack(con, ws, args.meeting, args.out)
     print(f"Meeting pack for {args.meeting}:\n  {html_path}\n  {pdf_path}")
     return 0
 
@@ -297,11 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, UnknownValue, demo.DemoRefused, ValueError, db.NoDatabase) as exc:
         print(f"cxhub {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except db.DatabaseError as exc:
+    except (db.DatabaseError, workspace.WorkspaceError) as exc:
         print(f"cxhub {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_DATABASE
-        print(f"cxhub {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from typing import Any, Sequence
 import duckdb
 import pandas as pd
 
-from cxhub import rollups
+from cxhub import rollups, workspace
 
 DEFAULT_DB = Path("data") / "cxhub.duckdb"
 APP_MEMORY = "1GB"
@@ -68,7 +68,27 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 LATEST_VERSION = max(v for v, _, _ in migrations())
-# Migrations that are completed by code after their SQL runs.
+
+
+def _move_joint_work_out(cur: duckdb.DuckDBPyConnection, workspace_path: Path | None) -> None:
+    """Before migration 6 drops them: copy the joint-work tables into the
+    workspace store (keeping ids). The workspace commits first; should this
+    file's migration then fail, the next open finds the rows already there
+    and only drops them here."""
+    tables = {}
+    for table in workspace.JOINT_TABLES:
+        result = cur.execute(f"SELECT * FROM {table}")
+        names = [d[0] for d in result.description]
+        tables[table] = [dict(zip(names, row)) for row in result.fetchall()]
+    if any(tables.values()):
+        if workspace_path is None:
+            raise DatabaseError("this database holds joint work to move into its workspace, but no workspace "
+                                "path was given; nothing was changed")
+        workspace.move_in(workspace_path, tables, source="the analytics file at schema version 5")
+
+
+# Migrations that are completed by code before or after their SQL runs.
+_BEFORE = {6: _move_joint_work_out}
 _BUILT_AFTER = {4: rollups.refresh}
 
 
@@ -111,9 +131,11 @@ def reading(path: str | os.PathLike):
         con.close()
 
 
-def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> list[int]:
+def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None,
+            workspace_path: Path | None = None) -> list[int]:
     """Apply pending migrations up to `target` (default: all), each in its own
-    transaction, and return the versions applied. Rows are never dropped."""
+    transaction, and return the versions applied. Rows are never dropped:
+    joint work moves to the workspace at `workspace_path` (migration 6)."""
     current = schema_version(con)
     if current > LATEST_VERSION:
         raise DatabaseError(
@@ -131,6 +153,8 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> list[i
                     "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
                     "name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
                 )
+            if version in _BEFORE:
+                _BEFORE[version](cur, workspace_path)
             cur.execute(sql)
             if version in _BUILT_AFTER:
                 _BUILT_AFTER[version](cur)
@@ -139,10 +163,14 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> list[i
     return applied
 
 
-def connect(path: str | os.PathLike, read_only: bool = False, create: bool = True) -> duckdb.DuckDBPyConnection:
+def connect(path: str | os.PathLike, read_only: bool = False, create: bool = True,
+            workspace_path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
     """Open the database at `path`, creating it and bringing its schema up to
-    date when opened for writing. A read-only open requires a current schema."""
+    date when opened for writing (joint work found in an older file moves to
+    `workspace_path`, by default the workspace beside it). A read-only open
+    requires a current schema."""
     path = Path(path)
+    workspace_path = Path(workspace_path) if workspace_path else workspace.path_for(path)
     if not path.exists():
         if read_only or not create:
             raise NoDatabase(f"No database at {path}. Build one with `cxhub demo --db {path}` or import data.")
@@ -159,7 +187,11 @@ def connect(path: str | os.PathLike, read_only: bool = False, create: bool = Tru
             con.close()
             raise SchemaOutdated(f"{path} needs a schema upgrade; open it once for writing.")
     else:
-        migrate(con)
+        try:
+            migrate(con, workspace_path=workspace_path)
+        except BaseException:
+            con.close()
+            raise
     return con
 
 
@@ -303,7 +335,7 @@ def writing(path: str | os.PathLike, wait_seconds: float = 600):
                     wal = path.with_name(path.name + ".wal")
                     if wal.exists():
                         shutil.copyfile(wal, tmp.with_name(tmp.name + ".wal"))
-                con = connect(tmp)
+                con = connect(tmp, workspace_path=workspace.path_for(path))
             except BaseException as exc:
                 _discard(tmp)
                 raise _fault(path, exc) from exc

@@ -12,10 +12,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 
-from cxhub import joint, rollups
+from cxhub import joint, rollups, workspace
 from cxhub.db import query_rows, transaction, utc_now
 from cxhub.kpis.period import add_months, month_end
 
@@ -130,9 +131,13 @@ def build_demo(
     seed: int = DEFAULT_SEED,
     end_month: date | None = None,
     story: Story = Story(),
+    workspace_path: str | Path | None = None,
 ) -> dict[str, int]:
     """Replace the database's data with the demo company, in one transaction.
-    Returns the row count of each table. Refuses when imported data exists."""
+    Returns the row count of each table. Refuses when imported data exists.
+    The demo's initiatives and meetings go into the workspace at
+    `workspace_path` when given and it holds no joint work yet: people's
+    work is never replaced by the demo story."""
     if customers < 1 or months < 3:
         raise ValueError("the demo needs at least 1 customer and 3 months")
     seed = int(seed)
@@ -158,7 +163,7 @@ def build_demo(
         for table in ("touchpoints", "customers", "interactions", "surveys", "orders", "system_health",
                       "kpi_targets", "rejected_rows", "import_log"):
             cur.execute(f"DELETE FROM {table}")
-        _generate(cur, customers, seed, start, end, months, release_month, release_start, bad_until, story)
+        _generate(cur, Calendar(customers, seed, months, start, end, release_month, release_start, bad_until, story))
         counts = {}
         for table in ("touchpoints", "customers", "interactions", "surveys", "orders", "system_health",
                       "kpi_targets"):
@@ -170,38 +175,84 @@ def build_demo(
                 [table, n, n, started, utc_now(), f"demo company, seed {seed}, {customers} customers"],
             )
         rollups.refresh(cur)
-    counts["initiatives"] = _seed_joint_work(con, end_first, release_month)
+    if workspace_path is not None:
+        with workspace.opened(workspace_path) as ws:
+            tps = [r[0] for r in query_rows(con, "SELECT touchpoint_id FROM touchpoints")]
+            counts["initiatives"] = _seed_joint_work(ws, end_first, release_month, tps)
     con.execute("CHECKPOINT")
     counts["seconds"] = round(time.perf_counter() - t0, 2)
     return counts
 
 
-def _generate(cur, customers, seed, start, end, months, release_month, release_start, bad_until, story):
-    tp_rows = [row[:4] for row in TOUCHPOINTS]
-    cur.execute(f"INSERT INTO touchpoints VALUES {_values(tp_rows)}")
+@dataclass(frozen=True)
+class Calendar:
+    """What every table's generator needs to know: the size, the seed, the
+    window and the story's dates."""
 
+    customers: int
+    seed: int
+    months: int
+    start: date  # first day of the window
+    end: date  # last day of the window
+    release_month: date
+    release_start: date
+    bad_until: date  # first month after the bad ones
+    story: Story
+
+    @property
+    def window_days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def bad(self) -> str:
+        """SQL: the contact `i` is on the app while the release was broken."""
+        return (f"(i.touchpoint_id = 'mobile_app' AND i.occurred_at >= TIMESTAMP '{self.release_start}' "
+                f"AND i.occurred_at < TIMESTAMP '{self.bad_until}')")
+
+
+def _generate(cur, p: Calendar) -> None:
+    """Every table of the demo company, in dependency order."""
+    _prepare(cur, p)
+    _touchpoints(cur)
+    _customers(cur, p)
+    _customer_months(cur, p)
+    _interactions(cur, p)
+    _surveys(cur, p)
+    _orders(cur, p)
+    _system_health(cur, p)
+    cur.execute(f"INSERT INTO kpi_targets VALUES {_values(TARGETS)}")
+    for t in ("demo_customer", "demo_cm", "demo_contact", "demo_interaction", "demo_rating", "demo_answer",
+              "demo_profile", "demo_season", "demo_comment"):
+        cur.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _prepare(cur, p: Calendar) -> None:
+    """The seeded random macro and the small tables the generators join."""
     # rnd(a, b, salt): a uniform number in [0, 1) fixed by the seed and its keys.
-    cur.execute(f"CREATE OR REPLACE TEMP MACRO rnd(a, b, salt) AS (hash(a, b, salt, {seed}) % 1000003) / 1000003.0")
+    cur.execute(f"CREATE OR REPLACE TEMP MACRO rnd(a, b, salt) AS (hash(a, b, salt, {p.seed}) % 1000003) / 1000003.0")
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE demo_profile AS SELECT * FROM (VALUES "
         + _values([r[:1] + r[4:] for r in TOUCHPOINTS])
         + ") t(touchpoint_id, share, sat, handle, p_resolved, back_unresolved, back_resolved)"
     )
-    sec_case = " ".join(
-        f"WHEN rnd(i, k * 10 + j, 'secondary') < {hi} THEN '{name}'"
-        for name, _, hi in _cumulative([(t[0], t[4]) for t in TOUCHPOINTS])
-    )
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE demo_season AS SELECT * FROM (VALUES "
         + _values(list(SEASONALITY.items())) + ") t(month_no, factor)"
     )
+
+
+def _touchpoints(cur) -> None:
+    tp_rows = [row[:4] for row in TOUCHPOINTS]
+    cur.execute(f"INSERT INTO touchpoints VALUES {_values(tp_rows)}")
+
+
+
+def _customers(cur, p: Calendar) -> None:
     seg = _cumulative([(s, w) for s, w, _ in SEGMENTS])
     seg_case = " ".join(f"WHEN u < {hi} THEN '{name}'" for name, _, hi in seg)
-    spend = " ".join(f"WHEN '{s}' THEN {v}" for s, _, v in SEGMENTS)
     reg_case = " ".join(f"WHEN u2 < {hi} THEN '{name}'" for name, _, hi in _cumulative(REGIONS))
     prim_case = " ".join(f"WHEN u3 < {hi} THEN '{name}'" for name, _, hi in _cumulative(PRIMARY_CHANNELS))
-    window_days = (end - start).days + 1
-
+    window_days = p.window_days
     # Customers: 40% were already customers when the window opens, the rest
     # join across it. Each has a main channel and a steady buying propensity.
     cur.execute(f"""
@@ -209,12 +260,12 @@ def _generate(cur, customers, seed, start, end, months, release_month, release_s
         WITH base AS (
             SELECT i, rnd(i, 0, 'seg') AS u, rnd(i, 0, 'reg') AS u2, rnd(i, 0, 'prim') AS u3,
                    rnd(i, 0, 'signup') AS us, rnd(i, 0, 'prop') AS up
-            FROM range({customers}) r(i)
+            FROM range({p.customers}) r(i)
         )
         SELECT i,
             printf('C%08d', i) AS customer_id,
-            CASE WHEN us < 0.4 THEN DATE '{start}' - CAST(floor(us / 0.4 * 1000) AS INTEGER) - 1
-                 ELSE DATE '{start}' + CAST(floor((us - 0.4) / 0.6 * {window_days}) AS INTEGER) END AS signup_date,
+            CASE WHEN us < 0.4 THEN DATE '{p.start}' - CAST(floor(us / 0.4 * 1000) AS INTEGER) - 1
+                 ELSE DATE '{p.start}' + CAST(floor((us - 0.4) / 0.6 * {window_days}) AS INTEGER) END AS signup_date,
             CASE {seg_case} ELSE 'consumer' END AS segment,
             CASE {reg_case} ELSE 'North' END AS region,
             CASE {prim_case} ELSE 'web' END AS primary_tp,
@@ -226,19 +277,22 @@ def _generate(cur, customers, seed, start, end, months, release_month, release_s
         SELECT customer_id, signup_date, segment, region FROM demo_customer
     """)
 
+
+
+def _customer_months(cur, p: Calendar) -> None:
     # Customer-months: active from signup until the month the customer churns.
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE demo_cm AS
         WITH grid AS (
             SELECT c.i, c.primary_tp, c.segment, c.propensity,
-                   (DATE '{start}' + to_months(m.k))::DATE AS month, m.k
-            FROM demo_customer c, range({months}) m(k)
-            WHERE (DATE '{start}' + to_months(m.k))::DATE >= date_trunc('month', c.signup_date)
+                   (DATE '{p.start}' + to_months(m.k))::DATE AS month, m.k
+            FROM demo_customer c, range({p.months}) m(k)
+            WHERE (DATE '{p.start}' + to_months(m.k))::DATE >= date_trunc('month', c.signup_date)
         ),
         hazard AS (
             SELECT *, rnd(i, k, 'churn') < 0.022
-                + CASE WHEN primary_tp = 'mobile_app' AND month >= DATE '{release_month}'
-                            AND month < DATE '{bad_until}' THEN {story.extra_churn} ELSE 0 END AS churns
+                + CASE WHEN primary_tp = 'mobile_app' AND month >= DATE '{p.release_month}'
+                            AND month < DATE '{p.bad_until}' THEN {p.story.extra_churn} ELSE 0 END AS churns
             FROM grid
         ),
         churn AS (SELECT i, min(month) FILTER (WHERE churns) AS churn_month FROM hazard GROUP BY i)
@@ -247,10 +301,15 @@ def _generate(cur, customers, seed, start, end, months, release_month, release_s
         WHERE churn.churn_month IS NULL OR h.month < churn.churn_month
     """)
 
+
+
+def _interactions(cur, p: Calendar) -> None:
+    sec_case = " ".join(
+        f"WHEN rnd(i, k * 10 + j, 'secondary') < {hi} THEN '{name}'"
+        for name, _, hi in _cumulative([(t[0], t[4]) for t in TOUCHPOINTS])
+    )
     # Contacts: 0-3 a month, mostly at the customer's main channel.
-    anon = f"({story.anonymous_start} + ({story.anonymous_end} - {story.anonymous_start}) * cm.k / {max(months - 1, 1)})"
-    bad = (f"(i.touchpoint_id = 'mobile_app' AND i.occurred_at >= TIMESTAMP '{release_start}' "
-           f"AND i.occurred_at < TIMESTAMP '{bad_until}')")
+    anon = f"({p.story.anonymous_start} + ({p.story.anonymous_end} - {p.story.anonymous_start}) * cm.k / {max(p.months - 1, 1)})"
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE demo_contact AS
         WITH counts AS (
@@ -283,8 +342,8 @@ def _generate(cur, customers, seed, start, end, months, release_month, release_s
             {_intent_case('c.i', 'c.key2')} AS intent,
             CASE WHEN p.p_resolved IS NULL THEN NULL
                  ELSE rnd(c.i, c.key2, 'resolved') < p.p_resolved
-                      - CASE WHEN c.touchpoint_id = 'mobile_app' AND c.occurred_at >= TIMESTAMP '{release_start}'
-                                  AND c.occurred_at < TIMESTAMP '{bad_until}' THEN 0.25 ELSE 0 END END AS resolved,
+                      - CASE WHEN c.touchpoint_id = 'mobile_app' AND c.occurred_at >= TIMESTAMP '{p.release_start}'
+                                  AND c.occurred_at < TIMESTAMP '{p.bad_until}' THEN 0.25 ELSE 0 END END AS resolved,
             round(-ln(1 - rnd(c.i, c.key2, 'handle')) * p.handle) AS handle_seconds,
             p.back_unresolved, p.back_resolved
         FROM demo_contact c JOIN demo_profile p USING (touchpoint_id)
@@ -305,7 +364,7 @@ def _generate(cur, customers, seed, start, end, months, release_month, release_s
         FROM demo_interaction s
         WHERE s.customer_id IS NOT NULL AND s.resolved IS NOT NULL
           AND rnd(s.i, s.key2, 'followup') < CASE WHEN s.resolved THEN s.back_resolved ELSE s.back_unresolved END
-          AND s.occurred_at < TIMESTAMP '{end}' + INTERVAL 1 DAY - INTERVAL 7 DAY
+          AND s.occurred_at < TIMESTAMP '{p.end}' + INTERVAL 1 DAY - INTERVAL 7 DAY
     """)
     cur.execute("""
         INSERT INTO interactions
@@ -313,17 +372,20 @@ def _generate(cur, customers, seed, start, end, months, release_month, release_s
         FROM demo_interaction
     """)
 
+
+
+def _surveys(cur, p: Calendar) -> None:
     # Surveys: about one contact in nine is rated. Satisfaction depends on the
     # channel, on whether the need was met, and on the mobile release.
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE demo_rating AS
         SELECT i.interaction_id, i.i, i.key2, i.customer_id, i.touchpoint_id, i.occurred_at,
             least(0.97, greatest(0.05, p.sat
-                - CASE WHEN {bad} THEN {story.csat_drop} ELSE 0 END
+                - CASE WHEN {p.bad} THEN {p.story.csat_drop} ELSE 0 END
                 - CASE WHEN i.resolved = false THEN 0.25 ELSE 0 END
                 + CASE WHEN i.resolved THEN 0.04 ELSE 0 END)) AS p_sat
         FROM demo_interaction i JOIN demo_profile p USING (touchpoint_id)
-        WHERE rnd(i.i, i.key2, 'survey') < 0.11 AND i.occurred_at < TIMESTAMP '{end}'
+        WHERE rnd(i.i, i.key2, 'survey') < 0.11 AND i.occurred_at < TIMESTAMP '{p.end}'
     """)
     n_comments = {}
     for tp, tone, _ in COMMENTS:
@@ -376,13 +438,17 @@ def _generate(cur, customers, seed, start, end, months, release_month, release_s
          AND c.idx = CAST(floor(rnd(s.i, s.key2, 'cidx') * c.of_n) AS INTEGER)
     """)
 
+
+
+def _orders(cur, p: Calendar) -> None:
+    spend = " ".join(f"WHEN '{s}' THEN {v}" for s, _, v in SEGMENTS)
     # Orders: a customer buys in an active month with their own propensity.
     cur.execute(f"""
         INSERT INTO orders
         WITH buying AS (
             -- App-first customers buy less while the app is broken.
             SELECT cm.*, propensity * season * CASE WHEN primary_tp = 'mobile_app'
-                AND month >= DATE '{release_month}' AND month < DATE '{bad_until}' THEN 0.6 ELSE 1 END AS p
+                AND month >= DATE '{p.release_month}' AND month < DATE '{p.bad_until}' THEN 0.6 ELSE 1 END AS p
             FROM demo_cm cm
         ),
         counts AS (
@@ -400,17 +466,20 @@ def _generate(cur, customers, seed, start, end, months, release_month, release_s
         FROM expanded
     """)
 
+
+
+def _system_health(cur, p: Calendar) -> None:
     # System health: quiet days, a few random incidents, and the release.
     cur.execute(f"""
         INSERT INTO system_health
         WITH days AS (
-            SELECT t.touchpoint_id, (DATE '{start}' + d.n::INTEGER) AS day, d.n
-            FROM touchpoints t, range({window_days}) d(n)
+            SELECT t.touchpoint_id, (DATE '{p.start}' + d.n::INTEGER) AS day, d.n
+            FROM touchpoints t, range({p.window_days}) d(n)
         ),
         flagged AS (
             SELECT *,
-                touchpoint_id = 'mobile_app' AND day >= DATE '{release_start}'
-                    AND day < DATE '{release_start}' + {story.incident_days} AS release_incident,
+                touchpoint_id = 'mobile_app' AND day >= DATE '{p.release_start}'
+                    AND day < DATE '{p.release_start}' + {p.story.incident_days} AS release_incident,
                 rnd(hash(touchpoint_id), n, 'incident') < 0.025 AS random_incident
             FROM days
         )
@@ -429,10 +498,6 @@ def _generate(cur, customers, seed, start, end, months, release_month, release_s
         FROM flagged
     """)
 
-    cur.execute(f"INSERT INTO kpi_targets VALUES {_values(TARGETS)}")
-    for t in ("demo_customer", "demo_cm", "demo_contact", "demo_interaction", "demo_rating", "demo_answer",
-              "demo_profile", "demo_season", "demo_comment"):
-        cur.execute(f"DROP TABLE IF EXISTS {t}")
 
 
 def _intent_case(a: str, b: str) -> str:
@@ -559,11 +624,13 @@ def _at(d: date, hour: int = 10) -> datetime:
     return datetime(d.year, d.month, d.day, hour)
 
 
-def _seed_joint_work(con: duckdb.DuckDBPyConnection, end_first: date, release_month: date) -> int:
-    """Replace the joint-work tables with the demo story; each step goes
-    through cxhub.joint, so the change log reads like real use."""
-    for table in ("change_log", "decisions", "action_items", "meetings", "initiatives"):
-        con.execute(f"DELETE FROM {table}")
+def _seed_joint_work(ws, end_first: date, release_month: date, known_touchpoints: list[str]) -> int:
+    """Write the demo story into an empty workspace, each step through
+    cxhub.joint so the change log reads like real use. Returns how many
+    initiatives the workspace holds (its own when it had some already)."""
+    held = workspace.rows(ws, "SELECT count(*) FROM initiatives")[0][0]
+    if held or workspace.rows(ws, "SELECT count(*) FROM meetings")[0][0]:
+        return held
     ids = {}
     for (title, description, owner, tps, kpis, effect, status, start, due, cost, cmo, cio) in INITIATIVES:
         if start == "R+1":
@@ -576,32 +643,33 @@ def _seed_joint_work(con: duckdb.DuckDBPyConnection, end_first: date, release_mo
                   "kpi_ids": kpis, "expected_effect": effect, "cost_band": cost, "due_date": _day(end_first, due, 28)}
         values.update({f"{author.role.lower()}_impact": (cmo, cio)[author is CIO][0],
                        f"{author.role.lower()}_effort": (cmo, cio)[author is CIO][1]})
-        new_id = joint.create_initiative(con, values, author, at=_at(proposed))
+        new_id = joint.create_initiative(ws, values, author, known_touchpoints=known_touchpoints,
+                                         at=_at(proposed))
         ids[title] = new_id
         other, scores = (CMO, cmo) if author is CIO else (CIO, cio)
         if scores:
-            joint.update_initiatives(con, {new_id: {f"{other.role.lower()}_impact": scores[0],
+            joint.update_initiatives(ws, {new_id: {f"{other.role.lower()}_impact": scores[0],
                                                     f"{other.role.lower()}_effort": scores[1]}},
-                                     other, at=_at(proposed, 15))
+                                     other, known_touchpoints=known_touchpoints, at=_at(proposed, 15))
         if status != "proposed":
             approved = start_day - timedelta(days=7) if start_day else _day(end_first, -1, 9)
-            joint.update_initiatives(con, {new_id: {"status": "dropped" if status == "dropped" else "approved"}},
-                                     author, at=_at(approved, 11))
+            joint.update_initiatives(ws, {new_id: {"status": "dropped" if status == "dropped" else "approved"}},
+                                     author, known_touchpoints=known_touchpoints, at=_at(approved, 11))
         if start_day:
-            joint.update_initiatives(con, {new_id: {"status": "in progress", "started_on": start_day}},
-                                     author, at=_at(start_day))
+            joint.update_initiatives(ws, {new_id: {"status": "in progress", "started_on": start_day}},
+                                     author, known_touchpoints=known_touchpoints, at=_at(start_day))
         if status == "done":
-            joint.update_initiatives(con, {new_id: {"status": "done"}}, author,
-                                     at=_at(_day(end_first, due, 25)))
+            joint.update_initiatives(ws, {new_id: {"status": "done"}}, author,
+                                     known_touchpoints=known_touchpoints, at=_at(_day(end_first, due, 25)))
     for (month, day), decisions, actions in MEETINGS:
         meeting = _day(end_first, month, day)
         for text, title, kpi_id in decisions:
-            joint.add_decision(con, meeting, text, CMO, ids.get(title), kpi_id, at=_at(meeting, 11))
+            joint.add_decision(ws, meeting, text, CMO, ids.get(title), kpi_id, at=_at(meeting, 11))
         for text, owner, due, closed, title in actions:
-            action_id = joint.add_action(con, meeting, text, owner, _day(end_first, *due), CIO,
+            action_id = joint.add_action(ws, meeting, text, owner, _day(end_first, *due), CIO,
                                          ids.get(title), at=_at(meeting, 11))
             if closed:
                 editor = CIO if owner == CIO.name else CMO
                 closed_on = _day(end_first, *closed)
-                joint.set_action_status(con, action_id, "done", editor, on=closed_on, at=_at(closed_on, 16))
+                joint.set_action_status(ws, action_id, "done", editor, on=closed_on, at=_at(closed_on, 16))
     return len(ids)

@@ -7,6 +7,7 @@ images, fonts shipped with matplotlib)."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -22,9 +23,9 @@ import plotly.offline
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from cxhub import agenda as agenda_mod
 from cxhub import charts, joint, static_charts
 from cxhub.db import freshness, utc_now
+from cxhub.joint import agenda as agenda_mod
 from cxhub.kpis import KPIS, Period, engine
 from cxhub.kpis.period import add_months, month_end
 from cxhub.kpis.status import STATUS_WORDS
@@ -99,9 +100,10 @@ def _trend_window(period: Period) -> Period:
     return Period(start, month_end(period.end))
 
 
-def build(con: duckdb.DuckDBPyConnection, meeting_date: date, agenda: agenda_mod.Agenda | None = None) -> Pack:
+def build(con: duckdb.DuckDBPyConnection, ws: sqlite3.Connection, meeting_date: date,
+          agenda: agenda_mod.Agenda | None = None) -> Pack:
     """Gather the pack's content for the meeting on `meeting_date`."""
-    ag = agenda or agenda_mod.build_agenda(con, meeting_date)
+    ag = agenda or agenda_mod.build_agenda(con, ws, meeting_date)
     fresh = freshness(con)
     loaded = pd.to_datetime(fresh["loaded_at"]).max()
     subtitle = (f"Reviews {ag.period.label()} against {ag.compared_with.label()}"
@@ -145,7 +147,7 @@ def build(con: duckdb.DuckDBPyConnection, meeting_date: date, agenda: agenda_mod
     else:
         trend_section.blocks.append("No KPI is off target.")
 
-    inits = joint.initiatives(con, as_of=meeting_date)
+    inits = joint.initiatives(ws, as_of=meeting_date)
     ranked = [[str(r["initiative_id"]), r["title"], r["owner"], r["status"],
                "–" if pd.isna(r["priority"]) else f"{r['priority']:.2f}",  # not a KPI value
                f"{_score(r['cmo_impact'])}/{_score(r['cmo_effort'])}",
@@ -159,8 +161,8 @@ def build(con: duckdb.DuckDBPyConnection, meeting_date: date, agenda: agenda_mod
                                      "CIO impact/effort", "Alignment", "Due"], ranked, empty="No initiatives yet."),
     ])
 
-    decided = joint.decisions(con, meeting_date)
-    raised = joint.actions(con, as_of=meeting_date, raised_at=meeting_date)
+    decided = joint.decisions(ws, meeting_date)
+    raised = joint.actions(ws, as_of=meeting_date, raised_at=meeting_date)
     outcomes = Section("Decisions and actions", f"Recorded at the meeting of {_fmt_date(meeting_date)}.", [
         Table("Decisions", ["Decision", "About", "Recorded by"],
               [[r["text"], r["initiative"] if isinstance(r["initiative"], str) else
@@ -280,9 +282,10 @@ def to_pdf(pack: Pack) -> bytes:
     return bytes(pdf.output())
 
 
-def write_pack(con: duckdb.DuckDBPyConnection, meeting_date: date, out_dir: str | Path) -> tuple[Path, Path]:
+def write_pack(con: duckdb.DuckDBPyConnection, ws: sqlite3.Connection, meeting_date: date,
+               out_dir: str | Path) -> tuple[Path, Path]:
     """Write <out_dir>/cxhub-steering-<date>.html and .pdf; returns both paths."""
-    pack = build(con, meeting_date)
+    pack = build(con, ws, meeting_date)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     html_path = out / f"{pack.file_stem()}.html"

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from cxhub import db, demo
+from cxhub import db, demo, workspace
 
 from fixtures import build_judged, build_tiny
 
@@ -49,6 +49,14 @@ def tiny_db_path(tmp_path):
 
 
 @pytest.fixture
+def ws(tmp_path):
+    """An empty workspace store (joint work)."""
+    con = workspace.connect(tmp_path / "test.workspace.sqlite")
+    yield con
+    con.close()
+
+
+@pytest.fixture
 def empty_db_path(tmp_path):
     path = tmp_path / "empty.duckdb"
     db.connect(path).close()
@@ -60,7 +68,7 @@ def demo_db_path(tmp_path_factory):
     """A small demo company, built once per test session."""
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     con = db.connect(path)
-    demo.build_demo(con, customers=DEMO_CUSTOMERS, end_month=DEMO_END)
+    demo.build_demo(con, customers=DEMO_CUSTOMERS, end_month=DEMO_END, workspace_path=workspace.path_for(path))
     con.close()
     return path
 

@@ -13,8 +13,9 @@ from streamlit.testing.v1 import AppTest
 from cxhub import db, ingest, rollups
 from cxhub.kpis import Period
 
-# The tiny company's month of reference (see TINY_SQL).
+# The tiny company's month of reference (see TINY_SQL) and its touchpoints.
 MARCH = Period(date(2025, 3, 1), date(2025, 3, 31))
+TINY_TOUCHPOINTS = ("web", "mobile_app", "contact_center", "store")
 
 TINY_SQL = """
 INSERT INTO touchpoints VALUES

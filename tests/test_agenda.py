@@ -7,8 +7,11 @@ from datetime import date, datetime
 
 import pytest
 
-from cxhub import agenda, joint, progress
+from cxhub import joint
+from cxhub.joint import agenda, progress
 from cxhub.kpis import Period
+
+from fixtures import TINY_TOUCHPOINTS as TPS
 
 CMO = joint.Editor("Claire", "CMO")
 CIO = joint.Editor("Ian", "CIO")
@@ -24,8 +27,8 @@ def test_a_meeting_reviews_the_last_full_month_before_it(meeting, data_end, mont
     assert agenda.review_period(meeting, data_end).start == month
 
 
-def test_red_kpis_and_what_turned_red(judged_db, tiny_db):
-    ag = agenda.build_agenda(judged_db, date(2025, 4, 10))
+def test_red_kpis_and_what_turned_red(judged_db, tiny_db, ws):
+    ag = agenda.build_agenda(judged_db, ws, date(2025, 4, 10))
     assert ag.period == Period(date(2025, 3, 1), date(2025, 3, 31))
     assert ag.compared_with == Period(date(2025, 2, 1), date(2025, 2, 28)) and ag.last_meeting is None
     # March by hand (conftest's judged company): churn 10 of 40 February buyers = 25% against a 20%
@@ -37,12 +40,12 @@ def test_red_kpis_and_what_turned_red(judged_db, tiny_db):
     # Revenue per customer: 20 in February (target 30: red), 925 / 30 = 30.83 in March.
     assert list(ag.recovered["id"]) == ["repeat_purchase_rate", "revenue_per_customer"]
     # The tiny company's March rests on fewer than 30 everywhere: nothing is judged, nothing is red.
-    assert agenda.build_agenda(tiny_db, date(2025, 4, 10)).red_kpis.empty
+    assert agenda.build_agenda(tiny_db, ws, date(2025, 4, 10)).red_kpis.empty
 
 
-def test_the_last_meeting_sets_what_we_compare_with(judged_db):
-    joint.hold_meeting(judged_db, date(2025, 2, 5), CMO)  # it reviewed January
-    ag = agenda.build_agenda(judged_db, date(2025, 4, 10))
+def test_the_last_meeting_sets_what_we_compare_with(judged_db, ws):
+    joint.hold_meeting(ws, date(2025, 2, 5), CMO)  # it reviewed January
+    ag = agenda.build_agenda(judged_db, ws, date(2025, 4, 10))
     assert ag.last_meeting == date(2025, 2, 5)
     assert ag.compared_with == Period(date(2025, 1, 1), date(2025, 1, 31))
     # January has no earlier buyers: no churn figure, so March's red is new since then too.
@@ -52,13 +55,13 @@ def test_the_last_meeting_sets_what_we_compare_with(judged_db):
     assert list(ag.recovered["id"]) == ["repeat_purchase_rate", "revenue_per_customer"]
 
 
-def test_initiatives_and_actions_on_the_agenda(tiny_db):
+def test_initiatives_and_actions_on_the_agenda(tiny_db, ws):
     def add(title, status, cmo, cio, due=None, start=None):
-        new_id = joint.create_initiative(tiny_db, {"title": title, "owner": "Joint", "cost_band": "S",
+        new_id = joint.create_initiative(ws, {"title": title, "owner": "Joint", "cost_band": "S",
                                                    "status": status, "due_date": due, "started_on": start,
-                                                   "cmo_impact": cmo[0], "cmo_effort": cmo[1]}, CMO)
+                                                   "cmo_impact": cmo[0], "cmo_effort": cmo[1]}, CMO, known_touchpoints=TPS)
         if cio:
-            joint.update_initiatives(tiny_db, {new_id: {"cio_impact": cio[0], "cio_effort": cio[1]}}, CIO)
+            joint.update_initiatives(ws, {new_id: {"cio_impact": cio[0], "cio_effort": cio[1]}}, CIO, known_touchpoints=TPS)
         return new_id
 
     add("apart", "approved", (5, 2), (3, 2))
@@ -67,9 +70,9 @@ def test_initiatives_and_actions_on_the_agenda(tiny_db):
     add("apart but done", "done", (5, 1), (1, 5), start="2025-01-01")
     add("fine", "approved", (3, 3), (4, 3), due="2025-12-31")
     add("unscored", "approved", (3, 3), None)
-    raised = joint.add_action(tiny_db, date(2025, 3, 10), "Cost it", "Ian", "2025-03-31", CIO)
-    joint.add_action(tiny_db, date(2025, 4, 10), "Raised today", "Ian", "2025-05-31", CIO)
-    ag = agenda.build_agenda(tiny_db, date(2025, 4, 10))
+    raised = joint.add_action(ws, date(2025, 3, 10), "Cost it", "Ian", "2025-03-31", CIO)
+    joint.add_action(ws, date(2025, 4, 10), "Raised today", "Ian", "2025-05-31", CIO)
+    ag = agenda.build_agenda(tiny_db, ws, date(2025, 4, 10))
     reasons = dict(zip(ag.initiatives["title"], ag.initiatives["reasons"]))
     assert reasons == {
         "apart": "scores differ by 2 or more",
@@ -81,12 +84,12 @@ def test_initiatives_and_actions_on_the_agenda(tiny_db):
     assert list(ag.open_actions["action_id"]) == [raised] and ag.open_actions["overdue"].all()
 
 
-def test_is_it_working_compares_with_the_month_before_the_start(tiny_db):
-    new_id = joint.create_initiative(tiny_db, {
+def test_is_it_working_compares_with_the_month_before_the_start(tiny_db, ws):
+    new_id = joint.create_initiative(ws, {
         "title": "Web retention", "owner": "CMO", "cost_band": "S", "status": "in progress",
         "started_on": "2025-03-01", "touchpoints": ["web"], "kpi_ids": ["retention_rate", "digital_share"],
-        "expected_effect": "+5 pts retention"}, CMO, at=datetime(2025, 3, 1))
-    row = joint.initiatives(tiny_db).set_index("initiative_id").loc[new_id].to_dict()
+        "expected_effect": "+5 pts retention"}, CMO, at=datetime(2025, 3, 1), known_touchpoints=TPS)
+    row = joint.initiatives(ws).set_index("initiative_id").loc[new_id].to_dict()
     trend, summary = progress.progress(tiny_db, row)
     s = summary.set_index("kpi_id")
     # Web orders by hand. February: of January's web buyers c1, c2 only c1 bought on the web: 50%.
@@ -105,9 +108,9 @@ def test_is_it_working_compares_with_the_month_before_the_start(tiny_db):
     assert months[0] == date(2024, 12, 1) and months[-1] == date(2025, 6, 1)  # 3 months before → last full month
 
 
-def test_no_progress_before_the_start(tiny_db):
-    new_id = joint.create_initiative(tiny_db, {"title": "Later", "owner": "CMO", "cost_band": "S",
-                                               "kpi_ids": ["csat"]}, CMO)
-    row = joint.initiatives(tiny_db).set_index("initiative_id").loc[new_id].to_dict()
+def test_no_progress_before_the_start(tiny_db, ws):
+    new_id = joint.create_initiative(ws, {"title": "Later", "owner": "CMO", "cost_band": "S",
+                                               "kpi_ids": ["csat"]}, CMO, known_touchpoints=TPS)
+    row = joint.initiatives(ws).set_index("initiative_id").loc[new_id].to_dict()
     trend, summary = progress.progress(tiny_db, row)
     assert trend.empty and summary.empty

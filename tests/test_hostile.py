@@ -193,7 +193,7 @@ def test_markdown_and_chart_text_are_shown_as_text():
 def hostile_db(tmp_path):
     """The judged company, with a touchpoint named like an image beacon, a
     touchpoint whose id is one of the app's page names, and hostile joint work."""
-    from cxhub import joint
+    from cxhub import joint, workspace
 
     path = tmp_path / "hostile.duckdb"
     con = build_judged(path)
@@ -201,10 +201,12 @@ def hostile_db(tmp_path):
         cur.execute("UPDATE touchpoints SET name = ? WHERE touchpoint_id = 'web'", [BEACON])
         cur.execute("INSERT INTO touchpoints VALUES ('data', 'Data ![d](http://beacon.test/d.png)', 'digital', 'CIO')")
     who = joint.Editor("Eve ![e](http://beacon.test/e.png)", "CMO")
-    joint.add_decision(con, date(2025, 4, 10), "Fund ![f](http://beacon.test/f.png) **now**", who)
-    joint.create_initiative(con, {"title": "![t](http://beacon.test/t.png)", "owner": "CMO", "cost_band": "S",
+    ws = workspace.connect(workspace.path_for(path))
+    joint.add_decision(ws, date(2025, 4, 10), "Fund ![f](http://beacon.test/f.png) **now**", who)
+    joint.create_initiative(ws, {"title": "![t](http://beacon.test/t.png)", "owner": "CMO", "cost_band": "S",
                                   "expected_effect": "+5 pts :red[csat]", "status": "in progress",
-                                  "started_on": "2025-03-01", "kpi_ids": ["csat"]}, who)
+                                  "started_on": "2025-03-01", "kpi_ids": ["csat"]}, who, known_touchpoints=["web", "contact_center", "store", "data"])
+    ws.close()
     con.close()
     return path
 

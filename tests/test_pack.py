@@ -15,6 +15,8 @@ from cxhub import exports, joint, pack
 from cxhub.cli import main
 from cxhub.kpis import CATALOG, Period, scorecard
 
+from fixtures import TINY_TOUCHPOINTS as TPS
+
 MEETING = date(2025, 4, 10)
 CMO = joint.Editor("Claire", "CMO")
 CIO = joint.Editor("Ian", "CIO")
@@ -22,19 +24,19 @@ DECISION = "Fund <b>callbacks</b> & measure FCR"  # markup must come out as text
 
 
 @pytest.fixture
-def meeting_db(judged_db):
-    a = joint.create_initiative(judged_db, {"title": "Callback service", "owner": "Joint", "cost_band": "L",
+def meeting_db(judged_db, ws):
+    a = joint.create_initiative(ws, {"title": "Callback service", "owner": "Joint", "cost_band": "L",
                                           "cmo_impact": 5, "cmo_effort": 2, "touchpoints": ["contact_center"],
-                                          "kpi_ids": ["fcr"]}, CMO)
-    joint.update_initiatives(judged_db, {a: {"cio_impact": 3, "cio_effort": 4}}, CIO)
-    joint.add_decision(judged_db, MEETING, DECISION, CMO, initiative_id=a)
-    joint.add_action(judged_db, MEETING, "Cost the callback platform", "Ian", "2025-05-15", CIO, a)
-    return judged_db
+                                          "kpi_ids": ["fcr"]}, CMO, known_touchpoints=TPS)
+    joint.update_initiatives(ws, {a: {"cio_impact": 3, "cio_effort": 4}}, CIO, known_touchpoints=TPS)
+    joint.add_decision(ws, MEETING, DECISION, CMO, initiative_id=a)
+    joint.add_action(ws, MEETING, "Cost the callback platform", "Ian", "2025-05-15", CIO, a)
+    return judged_db, ws
 
 
 @pytest.fixture
 def content(meeting_db):
-    return pack.build(meeting_db, MEETING)
+    return pack.build(*meeting_db, MEETING)
 
 
 def test_the_pack_has_every_section_in_order(content):
@@ -107,7 +109,7 @@ def test_scorecard_export_round_trips_through_csv_and_excel(judged_db):
 
 
 def test_initiatives_export_lists_every_field(meeting_db):
-    frame = joint.initiatives(meeting_db)
+    frame = joint.initiatives(meeting_db[1])
     sheet = pd.read_excel(io.BytesIO(exports.to_excel({"Initiatives": exports.initiatives_frame(frame)})))
     row = sheet.iloc[0]
     assert row["title"] == "Callback service" and row["touchpoints"] == "contact_center"

@@ -9,7 +9,7 @@ import pandas as pd
 
 import pytest
 
-from cxhub import db, joint
+from cxhub import db, joint, workspace
 
 from fixtures import app, open_page, texts
 
@@ -134,9 +134,10 @@ def test_data_page_upload_dry_run_then_load(tiny_db_path, monkeypatch):
 
 @pytest.fixture
 def writable_demo(demo_db_path, tmp_path):
-    """A copy of the demo database that a test may change."""
+    """A copy of the demo database and its workspace that a test may change."""
     path = tmp_path / "demo.duckdb"
     shutil.copyfile(demo_db_path, path)
+    shutil.copyfile(workspace.path_for(demo_db_path), workspace.path_for(path))
     return path
 
 
@@ -148,11 +149,9 @@ def joint_page(path, monkeypatch, url_path, editor=None):
 
 
 def read(path, fn, *args):
-    con = db.connect(path, read_only=True)
-    try:
-        return fn(con, *args)
-    finally:
-        con.close()
+    """A joint.* reader on the workspace beside the database at path."""
+    with workspace.opened(workspace.path_for(path)) as ws:
+        return fn(ws, *args)
 
 
 CMO = joint.Editor("Test CMO", "CMO")
@@ -202,13 +201,15 @@ def test_priorities_edit_round_trip(writable_demo, monkeypatch):
 ])
 def test_priorities_refuse_a_bad_edit_and_save_nothing(writable_demo, monkeypatch, edit, message):
     at = joint_page(writable_demo, monkeypatch, "priorities", CMO)
-    before = writable_demo.read_bytes()
+    before = read(writable_demo, joint.initiatives), read(writable_demo, joint.history)
     # A good edit on row 1 travels with the bad one on row 0: neither is saved.
     at = seed_edits(at, "initiative_editor_0", {0: edit, 1: {"title": "Renamed"}})
     at = at.button(key="save_initiatives").click().run()
     assert not at.exception
     assert any("Nothing was saved" in e.value and message in e.value for e in at.error), [e.value for e in at.error]
-    assert writable_demo.read_bytes() == before
+    after = read(writable_demo, joint.initiatives), read(writable_demo, joint.history)
+    pd.testing.assert_frame_equal(after[0], before[0])
+    pd.testing.assert_frame_equal(after[1], before[1])
 
 
 def test_priorities_add_an_initiative(writable_demo, monkeypatch):

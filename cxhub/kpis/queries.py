@@ -14,7 +14,7 @@ from typing import Callable
 import duckdb
 
 from cxhub import db, ingest
-from cxhub.kpis import details, engine, status
+from cxhub.kpis import details, engine, review, status
 from cxhub.kpis.period import Filters, Period
 
 
@@ -45,6 +45,8 @@ QUERIES: dict[str, Query] = {q.name: q for q in (
           lambda con, period, filters, kpi_id, grain: engine.kpi_trend(con, kpi_id, period, grain, filters)),
     Query("cohort_retention", "share of each month's new buyers who bought again k months later",
           lambda con, period, filters: engine.cohort_retention(con, period, filters)),
+    Query("kpi_review", "the agenda's KPI part: red, newly red, back from red, biggest movers",
+          lambda con, period, filters, then: review.kpi_review(con, period, then)),
     Query("health_events", "days with an IT incident or low availability", _health_events),
     Query("volume", "contacts and survey answers per bucket",
           lambda con, period, filters, grain: details.volume(con, period, grain, filters)),
@@ -54,6 +56,7 @@ QUERIES: dict[str, Query] = {q.name: q for q in (
           lambda con, period, filters, search=None: details.detractor_comments(con, period, filters, search)),
     Query("channel_switching", "unresolved contacts followed by another channel within 7 days",
           lambda con, period, filters: details.channel_switching(con, period, filters)),
+    Query("data_span", "first and last day with any event", lambda con, period, filters: engine.data_span(con)),
     Query("touchpoints", "the touchpoints table", lambda con, period, filters: engine.touchpoints(con)),
     Query("dimension_values", "the segments and regions customers have",
           lambda con, period, filters: engine.dimension_values(con)),

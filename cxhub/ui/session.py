@@ -1,6 +1,8 @@
-"""The app's one DuckDB connection, the demo on first start, and the one
-cached gateway to the named queries (cxhub/kpis/queries.py), keyed on the
-Period, the Filters and the data version."""
+"""What the pages read and write through: the app's one read-only DuckDB
+connection (the demo on first start), the one cached gateway to the named
+queries (cxhub/kpis/queries.py), keyed on the Period, the Filters and the
+data version, and the workspace store for joint work (read fresh, written
+in milliseconds)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cxhub import agenda, db, demo, exports, ingest, joint, pack, progress
+from cxhub import db, demo, exports, ingest, joint, pack, workspace
+from cxhub.joint import agenda, progress
 from cxhub.kpis import details, queries
 from cxhub.kpis.catalog import KPIS
 from cxhub.kpis.period import Filters, Period
@@ -31,6 +34,10 @@ def db_path() -> str:
     return str(db.resolve_db_path().resolve())
 
 
+def workspace_path() -> str:
+    return str(workspace.path_for(db_path()))
+
+
 def connection():
     """The read-only connection for this script run. Imports (CLI or Data
     page) replace the file; the next run sees the new version, and caches
@@ -41,7 +48,7 @@ def connection():
         with st.spinner("First start: building the demo company…"):
             with db.writing(path) as con:
                 if not Path(path).exists():  # another process may have built it meanwhile
-                    demo.build_demo(con)
+                    demo.build_demo(con, workspace_path=workspace_path())
     return _snapshot(path, db.file_version(path))
 
 
@@ -101,41 +108,40 @@ def load(table: str, path: str, name: str):
     return ingest.import_file(db_path(), table, path, source_name=name)
 
 
-# ---- joint work: small tables, read fresh each run; writes replace the file --
+# ---- joint work: small tables in the workspace, read fresh each run ---------
+
+def _read(fn, *args):
+    with workspace.opened(workspace_path()) as ws:
+        return fn(ws, *args)
+
 
 def initiatives(as_of: date) -> pd.DataFrame:
-    return joint.initiatives(connection(), as_of)
+    return _read(joint.initiatives, as_of)
 
 
 def initiative_history(initiative_id: int | None = None) -> pd.DataFrame:
-    return joint.history(connection(), "initiative", initiative_id)
+    return _read(joint.history, "initiative", initiative_id)
 
 
 def decisions(meeting_date: date | None = None) -> pd.DataFrame:
-    return joint.decisions(connection(), meeting_date)
+    return _read(joint.decisions, meeting_date)
 
 
 def actions(as_of: date, raised_at: date | None = None, open_only: bool = False) -> pd.DataFrame:
-    return joint.actions(connection(), as_of, raised_at, open_only)
+    return _read(joint.actions, as_of, raised_at, open_only)
 
 
 def meetings() -> list[date]:
-    return joint.meetings(connection())
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _kpi_review(version: str, period: Period, then: Period):
-    return agenda.kpi_review(connection(), period, then)
+    return _read(joint.meetings)
 
 
 def build_agenda(meeting_date: date) -> agenda.Agenda:
-    """The agenda; its KPI part is cached on the data version (joint edits
-    do not touch it)."""
-    version = data_version()
-    return agenda.build_agenda(
-        connection(), meeting_date,
-        review=lambda con, p, then: _kpi_review(version, p, then),
-    )
+    """The agenda: its KPI part is a cached named query (joint edits do not
+    touch it), its joint part is read fresh from the workspace."""
+    with workspace.opened(workspace_path()) as ws:
+        plan = agenda.plan(ws, meeting_date, query("data_span")[1])
+        review = query("kpi_review", plan.period, then=plan.compared_with)
+        return agenda.assemble(ws, plan, review)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -146,15 +152,16 @@ def initiative_progress(version: str, kpi_ids: tuple, touchpoints: tuple, starte
 
 
 def write(change, *args, **kwargs):
-    """Run a joint.* write on a copy of the database that replaces it
-    atomically (as imports do); the next run reads the new version."""
-    with db.writing(db_path()) as con:
-        return change(con, *args, **kwargs)
+    """Run a joint.* write on the workspace (one transaction, milliseconds;
+    never waits for an import)."""
+    with workspace.opened(workspace_path()) as ws:
+        return change(ws, *args, **kwargs)
 
 
 def meeting_pack(meeting_date: date) -> tuple[str, str, bytes]:
     """(file stem, HTML, PDF) of the meeting pack, on the cached agenda."""
-    content = pack.build(connection(), meeting_date, build_agenda(meeting_date))
+    with workspace.opened(workspace_path()) as ws:
+        content = pack.build(connection(), ws, meeting_date, build_agenda(meeting_date))
     return content.file_stem(), pack.to_html(content), pack.to_pdf(content)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cxhub import db, demo, joint, pack
+from cxhub import db, demo, joint, pack, workspace
 from cxhub.kpis.period import month_end, preset_period
 from app_pages import joint_priorities as page_module
 
@@ -68,7 +68,8 @@ def database(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(database, browser):
     con = db.connect(database)
-    demo.build_demo(con, customers=3000, end_month=demo.default_end_month())
+    demo.build_demo(con, customers=3000, end_month=demo.default_end_month(),
+                    workspace_path=workspace.path_for(database))
     con.close()
     yield from _serve(database, browser)
 
@@ -162,12 +163,9 @@ def test_shared_link_reproduces_the_view(browser, server):
 
 
 def _read(database, fn, *args):
-    """Read the server's database file (a read-only open, as the CLI does)."""
-    con = db.connect(database, read_only=True)
-    try:
-        return fn(con, *args)
-    finally:
-        con.close()
+    """Read the server's joint work (its workspace store, beside the database)."""
+    with workspace.opened(workspace.path_for(database)) as ws:
+        return fn(ws, *args)
 
 
 def _sign_in(page, name: str, role: str) -> None:
@@ -236,7 +234,8 @@ def test_edit_a_score_in_the_ranked_table(browser, server, database):
 
 
 def test_the_pack_opens_with_no_network(browser, database, tmp_path):
-    html_path, _ = _read(database, pack.write_pack, date(2026, 11, 12), tmp_path)
+    with db.reading(database) as con, workspace.opened(workspace.path_for(database)) as ws:
+        html_path, _ = pack.write_pack(con, ws, date(2026, 11, 12), tmp_path)
     context = browser.new_context(offline=True)
     page = context.new_page()
     fetched = []

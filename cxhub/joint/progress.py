@@ -8,13 +8,10 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from cxhub import joint
+from cxhub.joint.initiatives import expected_change
 from cxhub.kpis import KPIS, Filters, Period, data_span, engine
 from cxhub.kpis.period import add_months, month_end
 
-# KPIs about the mix of channels mean nothing for a chosen few touchpoints:
-# they are followed company-wide.
-COMPANY_WIDE = ("digital_share", "channel_consistency")
 MONTHS_BEFORE = 3  # months shown before the start, for context
 MAX_MONTHS = 24
 
@@ -47,8 +44,8 @@ def progress(con: duckdb.DuckDBPyConnection, initiative: dict) -> tuple[pd.DataF
     if span is None:
         return pd.DataFrame(), pd.DataFrame(columns=columns)
     tps = tuple(initiative["touchpoints"])
-    scoped = [k for k in initiative["kpi_ids"] if k not in COMPANY_WIDE]
-    company = [k for k in initiative["kpi_ids"] if k in COMPANY_WIDE or not tps]
+    scoped = [k for k in initiative["kpi_ids"] if KPIS[k].per_touchpoint]
+    company = [k for k in initiative["kpi_ids"] if not KPIS[k].per_touchpoint or not tps]
     scoped = [k for k in scoped if k not in company]
     parts = []
     if scoped:
@@ -58,7 +55,7 @@ def progress(con: duckdb.DuckDBPyConnection, initiative: dict) -> tuple[pd.DataF
         parts.append(engine.trends(con, company, span, "month").assign(scope="company"))
     trend = pd.concat(parts, ignore_index=True)
     baseline_month = add_months(started.replace(day=1), -1)
-    expected = joint.expected_change(initiative.get("expected_effect") or "")
+    expected = expected_change(initiative.get("expected_effect") or "")
     rows = []
     for i, kpi_id in enumerate(initiative["kpi_ids"]):
         series = trend[trend["kpi_id"] == kpi_id]
