@@ -4,7 +4,7 @@ import streamlit as st
 
 from cxhub import charts
 from cxhub.kpis import CATALOG, KPIS
-from cxhub.ui import layout, session
+from cxhub.ui import gateway, layout
 from cxhub.ui.kpi_tile import definition, freshness_text
 
 COMPARABLE = [k.id for k in CATALOG if k.per_touchpoint]
@@ -13,16 +13,16 @@ COMPARABLE = [k.id for k in CATALOG if k.per_touchpoint]
 def render() -> None:
     view = layout.current_view()
     st.title("Channel comparison")
-    st.caption(f"{view.period.label()} · {freshness_text(session.query('freshness'))}")
+    st.caption(f"{view.period.label()} · {freshness_text(gateway.query('freshness'))}")
 
     kpi_id = st.selectbox("KPI", COMPARABLE, format_func=lambda i: KPIS[i].name, key="channels_kpi",
                           help="Every touchpoint on the same KPI.")
     st.caption(KPIS[kpi_id].business, help=definition(KPIS[kpi_id]))
-    frame = session.query("by_touchpoint", view.period, view.filters, kpi_ids=(kpi_id,))
+    frame = gateway.query("by_touchpoint", view.period, view.filters, kpi_ids=(kpi_id,))
     if frame.empty or frame["value"].isna().all():
         layout.no_data(f"{KPIS[kpi_id].name} in {view.period.label()}")
     else:
-        card = session.query("scorecard", view.period, view.filters).set_index("id")
+        card = gateway.query("scorecard", view.period, view.filters).set_index("id")
         consistency = card.loc["channel_consistency"]
         st.metric("Channel consistency", KPIS["channel_consistency"].format(consistency["value"]),
                   help=definition(KPIS["channel_consistency"], consistency.to_dict() | {"id": "channel_consistency"}))
@@ -32,16 +32,16 @@ def render() -> None:
         st.caption("Touchpoints are ranked on complete periods with 30 or more observations only; the others are "
                    "shown pale with their n.")
         st.plotly_chart(charts.touchpoint_bars(frame, kpi_id), key="channels_bars")
-        series = session.query("trends", view.window, view.filters, kpi_ids=(kpi_id,), grain=view.grain,
+        series = gateway.query("trends", view.window, view.filters, kpi_ids=(kpi_id,), grain=view.grain,
                                slice_by="touchpoint")
-        names = session.query("touchpoints").set_index("touchpoint_id")["name"]
+        names = gateway.query("touchpoints").set_index("touchpoint_id")["name"]
         series = series.assign(touchpoint_id=series["slice"], touchpoint=series["slice"].map(names))
         st.subheader(f"{KPIS[kpi_id].name} over time")
         st.plotly_chart(charts.touchpoint_lines(series, kpi_id), key="channels_lines")
 
     st.subheader("Channel switching: the cost of inconsistency")
     st.caption("Unresolved contacts after which the same customer tried another touchpoint within 7 days.")
-    switches = session.query("channel_switching", view.period, view.filters)
+    switches = gateway.query("channel_switching", view.period, view.filters)
     if switches.empty:
         layout.no_data("unresolved contacts followed by another channel")
         return
@@ -51,3 +51,7 @@ def render() -> None:
               help=f"Of {total:,} unresolved contacts by known customers in the period, {moved:,} "
                    "(counting each destination) were followed within 7 days by a contact at another touchpoint.")
     st.plotly_chart(charts.switching_chart(switches.head(15)), key="channels_switching")
+
+
+if __name__ == "__main__":  # run by st.navigation as this page
+    render()

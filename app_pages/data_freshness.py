@@ -11,7 +11,7 @@ import streamlit as st
 from cxhub import db, exports, ingest
 from cxhub.contract import RULES, TABLES
 from cxhub.plaintext import md
-from cxhub.ui import session
+from cxhub.ui import gateway
 from cxhub.ui.kpi_tile import ago
 
 STATUS_WORD = {"green": "on time", "amber": "late", "red": "stale"}
@@ -27,7 +27,7 @@ def render() -> None:
 
 def _freshness() -> None:
     st.subheader("What is loaded")
-    fresh = session.query("freshness")
+    fresh = gateway.query("freshness")
     today = date.today()
     fresh = fresh.assign(
         status=[STATUS_WORD[db.freshness_status(t, d, today)] for t, d in zip(fresh.table_name, fresh.data_to)],
@@ -75,7 +75,7 @@ def _upload() -> None:
             st.dataframe(ingest.preview(path), hide_index=True)
         except Exception as exc:  # the dry run below explains it in full
             st.warning(f"Cannot preview {md(upload.name)}: {md(str(exc).splitlines()[0])}")
-        check = session.dry_run(table, str(path), upload.name)
+        check = gateway.dry_run(table, str(path), upload.name)
     st.text(check.summary())  # file names and values are user data: shown as text
     if check.outcome == "refused":
         st.error("This file would load nothing. Fix it and upload it again.")
@@ -83,7 +83,7 @@ def _upload() -> None:
     label = f"Load {check.rows_loaded:,} rows into {table}"
     if st.button(label, type="primary", key="data_confirm"):
         with _on_disk(upload) as path:
-            result = session.load(table, str(path), upload.name)
+            result = gateway.load(table, str(path), upload.name)
         st.session_state["data_last_result"] = result.summary()
         st.rerun()
     if "data_last_result" in st.session_state:
@@ -93,9 +93,9 @@ def _upload() -> None:
 
 def _history_and_rejects() -> None:
     st.subheader("Import history")
-    st.dataframe(session.query("import_history"), hide_index=True)
+    st.dataframe(gateway.query("import_history"), hide_index=True)
     st.subheader("Rejected rows")
-    rejected = session.query("rejected_rows")
+    rejected = gateway.query("rejected_rows")
     if rejected.empty:
         st.write("No rejected rows.")
         return
@@ -120,3 +120,7 @@ def _contract() -> None:
                 st.caption(f"At least one of {', '.join(table.at_least_one_of)} must be present in a row.")
     with st.expander("Rules a rejected row can name"):
         st.dataframe([{"rule": name, "meaning": meaning} for name, meaning in RULES.items()], hide_index=True)
+
+
+if __name__ == "__main__":  # run by st.navigation as this page
+    render()

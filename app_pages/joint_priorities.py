@@ -9,7 +9,7 @@ import streamlit as st
 from cxhub import charts, exports, joint
 from cxhub.kpis import KPIS
 from cxhub.plaintext import md
-from cxhub.ui import download, identity, layout, session
+from cxhub.ui import download, gateway, identity, layout
 from cxhub.ui.kpi_tile import definition, freshness_text
 
 EDITOR_ROUND = "_initiative_editor_round"
@@ -76,7 +76,7 @@ def _ranked_table(frame: pd.DataFrame, who, touchpoint_ids: list[str]) -> None:
     col, note = st.columns([1, 4])
     if col.button("Save changes", type="primary", disabled=not edits, key="save_initiatives"):
         try:
-            count = session.write(joint.update_initiatives, edits, who, known_touchpoints=touchpoint_ids)
+            count = gateway.write(joint.update_initiatives, edits, who, known_touchpoints=touchpoint_ids)
         except joint.EditRefused as exc:
             identity.refused(exc)
         else:
@@ -99,10 +99,10 @@ def _is_it_working(frame: pd.DataFrame, version: str) -> None:
     picked = st.selectbox("Initiative", list(labels), format_func=labels.get, key="working_initiative")
     r = started[started["initiative_id"] == picked].iloc[0]
     start = pd.Timestamp(r["started_on"]).date()
-    trend, summary = session.initiative_progress(version, tuple(r["kpi_ids"]), tuple(r["touchpoints"]), start,
+    trend, summary = gateway.initiative_progress(version, tuple(r["kpi_ids"]), tuple(r["touchpoints"]), start,
                                                  r["expected_effect"] or "")
     st.caption(f"Started {start:%d %b %Y} · expected: {md(r['expected_effect']) or 'not stated'} · "
-               f"{freshness_text(session.query('freshness'))}")
+               f"{freshness_text(gateway.query('freshness'))}")
     if summary.empty:
         layout.no_data("this initiative's KPIs")
         return
@@ -129,7 +129,7 @@ def _change_log(frame: pd.DataFrame) -> None:
     labels = {int(r["initiative_id"]): f"#{r['initiative_id']} {r['title']}" for r in frame.to_dict("records")}
     picked = st.selectbox("Initiative", [None, *labels], format_func=lambda i: "All initiatives" if i is None
                           else labels[i], key="log_initiative")
-    log = session.initiative_history(picked)
+    log = gateway.initiative_history(picked)
     log = log.assign(field=log["field"].map(lambda f: joint.FIELD[f].label if f in joint.FIELD else f),
                      initiative=log["entity_id"].map(labels), old_value=log["old_value"].fillna(""))
     st.dataframe(log[["changed_at", "author", "role", "initiative", "field", "old_value", "new_value"]]
@@ -163,7 +163,7 @@ def _new_initiative(who, touchpoint_ids: list[str]) -> None:
             values[f"{role}_effort"] = st.number_input(f[f"{role}_effort"].label, 1, 5, 3, help=f[f"{role}_effort"].help)
             if st.form_submit_button("Add initiative", type="primary"):
                 try:
-                    new_id = session.write(joint.create_initiative, values, who, known_touchpoints=touchpoint_ids)
+                    new_id = gateway.write(joint.create_initiative, values, who, known_touchpoints=touchpoint_ids)
                 except joint.EditRefused as exc:
                     identity.refused(exc)
                 else:
@@ -173,10 +173,10 @@ def _new_initiative(who, touchpoint_ids: list[str]) -> None:
 def render() -> None:
     who = identity.editor()
     identity.confirm_saved()
-    version = session.data_version()
+    version = gateway.data_version()
     today = date.today()
-    frame = session.initiatives(today)
-    touchpoint_ids = session.query("touchpoints")["touchpoint_id"].tolist()
+    frame = gateway.initiatives(today)
+    touchpoint_ids = gateway.query("touchpoints")["touchpoint_id"].tolist()
     st.title("Joint priorities")
     st.caption(
         f"{len(frame)} initiatives · {int(frame['needs_discussion'].sum())} need discussion · "
@@ -195,3 +195,7 @@ def render() -> None:
     if not frame.empty:
         sheet = exports.initiatives_frame(frame)
         download.csv_and_excel(sheet, "Initiatives", f"initiatives-{today}", "initiatives")
+
+
+if __name__ == "__main__":  # run by st.navigation as this page
+    render()

@@ -51,3 +51,7 @@ def render() -> None:
                 "still open from earlier meetings. KPIs that are partial or rest on fewer than 30 observations are left out.")
     st.markdown("**An initiative's fields**")
     st.markdown("\n".join(f"- **{f.label}**: {f.help}" for f in joint.FIELDS))
+
+
+if __name__ == "__main__":  # run by st.navigation as this page
+    render()

@@ -6,17 +6,17 @@ from cxhub import charts
 from cxhub.kpis import CATALOG, GROUPS, KPIS
 from cxhub.plaintext import chart as plain_chart
 from cxhub.plaintext import md
-from cxhub.ui import download, layout, session
+from cxhub.ui import download, gateway, layout
 from cxhub.ui.kpi_tile import definition, freshness_text, kpi_tile
 
 
 def render() -> None:
     view = layout.current_view()
-    fresh = session.query("freshness")
+    fresh = gateway.query("freshness")
     st.title("Shared scorecard")
     st.caption(f"{view.period.label()} vs {view.period.previous().label()} · {freshness_text(fresh)}")
 
-    card = session.query("scorecard", view.period, view.filters)
+    card = gateway.query("scorecard", view.period, view.filters)
     if card["value"].isna().all():
         layout.no_data(view.period.label())
         return
@@ -28,12 +28,12 @@ def render() -> None:
             with col:
                 kpi_tile(rows[kpi_id])
 
-    sheet = session.scorecard_export(view.period, view.filters)
+    sheet = gateway.scorecard_export(view.period, view.filters)
     stem = f"scorecard-{view.period.start}-{view.period.end}"
     download.csv_and_excel(sheet, "Scorecard", stem, "scorecard", widths=(1, 1, 4))
 
     st.subheader("What changed")
-    moves = session.biggest_moves(view.period, view.filters)
+    moves = gateway.biggest_moves(view.period, view.filters)
     if moves.empty:
         st.write("No KPI moved beyond its margin of error (changes are only compared between complete "
                  "periods with 30 or more observations).")
@@ -49,15 +49,15 @@ def render() -> None:
         kpi_id = st.selectbox("KPI", ids, index=ids.index("csat"), format_func=lambda i: KPIS[i].name,
                               key="overview_trend_kpi",
                               help="Red marks: days a touchpoint had several incidents or was under 98% available.")
-        trend = session.query("kpi_trend", view.window, view.filters, kpi_id=kpi_id, grain=view.grain)
-        events = session.query("health_events", view.window, view.filters)
+        trend = gateway.query("kpi_trend", view.window, view.filters, kpi_id=kpi_id, grain=view.grain)
+        events = gateway.query("health_events", view.window, view.filters)
         if trend["value"].isna().all():
             layout.no_data(f"{KPIS[kpi_id].name} in {view.period.label()}")
         else:
             st.plotly_chart(charts.trend_chart(trend, kpi_id, events), key="overview_trend")
     with right:
         st.subheader("Cohort retention")
-        cohorts = session.query("cohort_retention", view.window, view.filters)
+        cohorts = gateway.query("cohort_retention", view.window, view.filters)
         if cohorts.empty:
             layout.no_data("first orders in this period")
         else:
@@ -66,7 +66,7 @@ def render() -> None:
 
     st.subheader("Touchpoints at a glance")
     heat_ids = [k.id for k in CATALOG if k.per_touchpoint and k.id != "churn_rate"]
-    grid = session.query("by_touchpoint", view.period, view.filters, kpi_ids=session.ALL_KPIS)  # as "what changed"
+    grid = gateway.query("by_touchpoint", view.period, view.filters, kpi_ids=gateway.ALL_KPIS)  # as "what changed"
     if grid.empty:
         layout.no_data("touchpoints")
         return
@@ -76,7 +76,7 @@ def render() -> None:
     names = dict(zip(grid["touchpoint"], grid["touchpoint_id"]))
     by_label = {plain_chart(name): tp_id for name, tp_id in names.items()}  # the heat map's row labels
     if picked and picked[0] in by_label:
-        st.switch_page(layout.touchpoint_page(by_label[picked[0]]), query_params=view.params())
+        layout.open_touchpoint(by_label[picked[0]], view)
     st.caption("Colour = status against target; grey = no target; light grey with * = partial period or "
                "fewer than 30 observations (not judged). Open a touchpoint:")
     cols = st.columns(len(names))
@@ -84,3 +84,7 @@ def render() -> None:
         with col:
             st.page_link(layout.touchpoint_page(tp_id), label=md(name), query_params=view.params(),
                          icon=":material/arrow_forward:")
+
+
+if __name__ == "__main__":  # run by st.navigation as this page
+    render()

@@ -10,7 +10,7 @@ from cxhub import joint
 from cxhub.kpis import KPIS, Filters
 from cxhub.kpis.status import STATUS_WORDS
 from cxhub.plaintext import md
-from cxhub.ui import download, identity, layout, session
+from cxhub.ui import download, gateway, identity, layout
 from cxhub.ui.filter_bar import date_bounds, parse_url_date
 from cxhub.ui.kpi_tile import definition, freshness_text
 
@@ -97,7 +97,7 @@ def _open_actions(ag, who) -> None:
     changes = {action_id: c["status"] for action_id, c in edited.items() if "status" in c}
     if who is not None and st.button("Save action statuses", disabled=not changes, key="save_actions"):
         try:
-            session.write(joint.set_action_statuses, changes, who, on=ag.meeting_date)
+            gateway.write(joint.set_action_statuses, changes, who, on=ag.meeting_date)
         except joint.EditRefused as exc:
             identity.refused(exc)
         else:
@@ -121,7 +121,7 @@ def _record(ag, who, initiatives: pd.DataFrame) -> None:
                               key="decision_kpi")
         if st.form_submit_button("Record decision", type="primary"):
             try:
-                session.write(joint.add_decision, ag.meeting_date, text, who, about, kpi_id)
+                gateway.write(joint.add_decision, ag.meeting_date, text, who, about, kpi_id)
             except joint.EditRefused as exc:
                 identity.refused(exc)
             else:
@@ -135,7 +135,7 @@ def _record(ag, who, initiatives: pd.DataFrame) -> None:
                              key="action_initiative")
         if st.form_submit_button("Record action", type="primary"):
             try:
-                session.write(joint.add_action, ag.meeting_date, text, owner, due, who, about)
+                gateway.write(joint.add_action, ag.meeting_date, text, owner, due, who, about)
             except joint.EditRefused as exc:
                 identity.refused(exc)
             else:
@@ -143,8 +143,8 @@ def _record(ag, who, initiatives: pd.DataFrame) -> None:
 
 
 def _outcomes(ag) -> None:
-    decided = session.decisions(ag.meeting_date)
-    raised = session.actions(ag.meeting_date, raised_at=ag.meeting_date)
+    decided = gateway.decisions(ag.meeting_date)
+    raised = gateway.actions(ag.meeting_date, raised_at=ag.meeting_date)
     st.markdown(f"#### Decided on {ag.meeting_date:%d %b %Y}")
     if decided.empty:
         st.write("No decisions recorded yet.")
@@ -169,7 +169,7 @@ def _pack(ag, version: str) -> None:
                     "actions — one HTML file (interactive, opens offline) and a PDF.")
         if st.button("Prepare the meeting pack", icon=":material/picture_as_pdf:", key="make_pack"):
             with st.spinner("Drawing the charts…"):
-                st.session_state["_pack"] = (ag.meeting_date, *session.meeting_pack(ag.meeting_date))
+                st.session_state["_pack"] = (ag.meeting_date, *gateway.meeting_pack(ag.meeting_date))
         made = st.session_state.get("_pack")
         if made and made[0] == ag.meeting_date:
             _, stem, html, pdf = made
@@ -180,25 +180,25 @@ def _pack(ag, version: str) -> None:
                               key="pack_pdf")
     with right:
         st.markdown(f"**Scorecard of {ag.period.label()}** as a spreadsheet, with definitions.")
-        sheet = session.scorecard_export(ag.period, Filters())
+        sheet = gateway.scorecard_export(ag.period, Filters())
         download.csv_and_excel(sheet, "Scorecard", f"scorecard-{ag.period.start:%Y-%m}", "meeting_scorecard")
 
 
 def render() -> None:
     who = identity.editor()
     identity.confirm_saved()
-    version = session.data_version()
+    version = gateway.data_version()
     st.title("Steering meeting")
     top, side = st.columns([1, 3])
     with top:
         meeting_date = _meeting_date()
-    ag = session.build_agenda(meeting_date)
-    held = meeting_date in session.meetings()
+    ag = gateway.build_agenda(meeting_date)
+    held = meeting_date in gateway.meetings()
     with side:
         last = f"last meeting {ag.last_meeting:%d %b %Y}" if ag.last_meeting else "no earlier meeting recorded"
         st.caption(f"Reviews **{ag.period.label()}** against {ag.compared_with.label()} ({last}). "
                    f"{'Recorded meeting.' if held else 'Not recorded yet: it is once a decision or action is.'} "
-                   f"{freshness_text(session.query('freshness'))}")
+                   f"{freshness_text(gateway.query('freshness'))}")
     st.subheader("Agenda")
     if ag.is_empty:
         st.success("Nothing needs the meeting: every KPI is on or near target and nothing is pending.")
@@ -209,6 +209,10 @@ def render() -> None:
     with right:
         _initiatives(ag)
     _open_actions(ag, who)
-    _record(ag, who, session.initiatives(meeting_date))
+    _record(ag, who, gateway.initiatives(meeting_date))
     _outcomes(ag)
     _pack(ag, version)
+
+
+if __name__ == "__main__":  # run by st.navigation as this page
+    render()

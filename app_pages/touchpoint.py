@@ -4,8 +4,9 @@ import streamlit as st
 
 from cxhub import charts
 from cxhub.kpis import CATALOG, KPIS
+from cxhub.plaintext import chart as plain_chart
 from cxhub.plaintext import md
-from cxhub.ui import layout, session
+from cxhub.ui import gateway, layout
 from cxhub.ui.kpi_tile import freshness_text
 
 KIND_ICON = {"digital": ":material/devices:", "assisted": ":material/support_agent:",
@@ -14,36 +15,48 @@ SIDE_BY_SIDE = [k.id for k in CATALOG if k.per_touchpoint]
 
 
 def pages() -> list:
+    """One page per touchpoint, all drawn by this file; each knows its
+    touchpoint by its address (/touchpoint-<id>)."""
     return layout.touchpoint_pages(
-        lambda row: st.Page(_renderer(row.touchpoint_id), title=md(row.name), url_path=layout.touchpoint_address(row.touchpoint_id),
+        lambda row: st.Page("app_pages/touchpoint.py", title=md(row.name),
+                            url_path=layout.touchpoint_address(row.touchpoint_id),
                             icon=KIND_ICON.get(row.kind, ":material/hub:"))
     )
 
 
-def _renderer(touchpoint_id: str):
-    def page():
-        render(touchpoint_id)
-    page.__name__ = f"touchpoint_{touchpoint_id}"
-    return page
+def _switcher(tps, touchpoint_id: str, company) -> None:
+    """Go to another touchpoint's page with the same period and filters (in a
+    meeting: "now the contact center")."""
+    ids, key = list(tps.index), f"touchpoint_switch_{touchpoint_id}"
+    picked = st.selectbox("Touchpoint", ids, index=ids.index(touchpoint_id), key=key,
+                          format_func=lambda i: plain_chart(tps.loc[i, "name"]), label_visibility="collapsed",
+                          help="Open another touchpoint's page for the same period and filters.")
+    if picked != touchpoint_id:
+        st.session_state.pop(key)  # coming back, this page starts on its own touchpoint
+        layout.open_touchpoint(picked, company)
 
 
 def render(touchpoint_id: str) -> None:
-    tps = session.query("touchpoints").set_index("touchpoint_id")
+    tps = gateway.query("touchpoints").set_index("touchpoint_id")
     info = tps.loc[touchpoint_id]
     company = layout.current_view()
     view = company.for_touchpoint(touchpoint_id)
-    fresh = session.query("freshness")
+    fresh = gateway.query("freshness")
     color = charts.touchpoint_color(touchpoint_id)
 
-    st.title(md(info["name"]))
+    title, switch = st.columns([4, 1], vertical_alignment="bottom")
+    with switch:
+        _switcher(tps, touchpoint_id, company)
+    with title:
+        st.title(md(info["name"]))
     st.caption(f"{info['kind'].capitalize()} touchpoint · owner {info['owner']} · {view.period.label()} vs "
                f"{view.period.previous().label()} · {freshness_text(fresh)}")
 
-    mine = session.query("scorecard", view.period, view.filters)
+    mine = gateway.query("scorecard", view.period, view.filters)
     if mine["value"].isna().all():
         layout.no_data(f"{md(info['name'])} in {view.period.label()}")
         return
-    whole = session.query("scorecard", company.period, company.filters).set_index("id")
+    whole = gateway.query("scorecard", company.period, company.filters).set_index("id")
     st.subheader("Scorecard: this touchpoint and the company")
     table = []
     for r in mine.to_dict("records"):
@@ -65,9 +78,9 @@ def render(touchpoint_id: str) -> None:
         "Definition": st.column_config.TextColumn("Definition", help="Hover a cell for the full text", width="large"),
     })
 
-    events = session.query("health_events", view.window, view.filters)
+    events = gateway.query("health_events", view.window, view.filters)
     st.subheader("Customer satisfaction and IT health, one time axis")
-    tr = session.query("trends", view.window, view.filters, kpi_ids=("csat", "availability", "incidents"),
+    tr = gateway.query("trends", view.window, view.filters, kpi_ids=("csat", "availability", "incidents"),
                        grain=view.grain)
     csat = tr[tr.kpi_id == "csat"]
     health = tr[tr.kpi_id == "availability"][["bucket_start", "value"]].rename(columns={"value": "availability"})
@@ -86,7 +99,7 @@ def render(touchpoint_id: str) -> None:
         st.subheader("Satisfaction trend")
         kpi_id = st.selectbox("KPI", ["csat", "nps", "ces", "fcr"], format_func=lambda i: KPIS[i].name,
                               key="tp_trend_kpi")
-        trend = session.query("kpi_trend", view.window, view.filters, kpi_id=kpi_id, grain=view.grain)
+        trend = gateway.query("kpi_trend", view.window, view.filters, kpi_id=kpi_id, grain=view.grain)
         if trend["value"].isna().all():
             layout.no_data(f"{KPIS[kpi_id].name} at {md(info['name'])}")
         else:
@@ -94,7 +107,7 @@ def render(touchpoint_id: str) -> None:
                             key="tp_trend")
     with right:
         st.subheader("Volume")
-        vol = session.query("volume", view.window, view.filters, grain=view.grain)
+        vol = gateway.query("volume", view.window, view.filters, grain=view.grain)
         st.plotly_chart(charts.volume_chart(vol, color), key="tp_volume")
 
     st.subheader("By segment and region")
@@ -103,7 +116,7 @@ def render(touchpoint_id: str) -> None:
     dim_left, dim_right = st.columns(2)
     for col, dim in ((dim_left, "segment"), (dim_right, "region")):
         with col:
-            frame = session.query("by_dimension", view.period, view.filters, kpi_ids=(pick,), dimension=dim)
+            frame = gateway.query("by_dimension", view.period, view.filters, kpi_ids=(pick,), dimension=dim)
             if frame.empty:
                 layout.no_data(f"{KPIS[pick].name} by {dim}")
             else:
@@ -112,7 +125,7 @@ def render(touchpoint_id: str) -> None:
     left, right = st.columns([2, 3])
     with left:
         st.subheader("Intents resolved least")
-        intents = session.query("intent_resolution", view.period, view.filters)
+        intents = gateway.query("intent_resolution", view.period, view.filters)
         if intents.empty:
             st.write("This touchpoint does not record whether contacts were resolved.")
         else:
@@ -124,7 +137,7 @@ def render(touchpoint_id: str) -> None:
     with right:
         st.subheader("What detractors say")
         search = st.text_input("Search comments", key="tp_comment_search", placeholder="e.g. app, hold, login")
-        comments = session.query("detractor_comments", view.period, view.filters, search=search or None)
+        comments = gateway.query("detractor_comments", view.period, view.filters, search=search or None)
         if comments.empty:
             st.write("No detractor comments" + (f" mentioning “{md(search)}”." if search else " in this period."))
         else:
@@ -133,3 +146,7 @@ def render(touchpoint_id: str) -> None:
                 "responded_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
                 "comment": st.column_config.TextColumn("Comment", width="large"),
             })
+
+
+if __name__ == "__main__":  # run by st.navigation as the page of the touchpoint in its address
+    render(layout.current_touchpoint())

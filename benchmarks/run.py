@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from cxhub import db, demo, ingest, workspace  # noqa: E402
 from cxhub.joint import agenda  # noqa: E402
 from cxhub.kpis import engine  # noqa: E402
-from cxhub.kpis.engine import family_query  # noqa: E402
+from cxhub.kpis.sources import family_query  # noqa: E402
 from cxhub.kpis.period import Filters, Period, month_end, preset_period, trend_window  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -231,7 +231,7 @@ t0 = time.perf_counter(); at = AppTest.from_file(os.environ["CX_APP"], default_t
 out["first run (imports, open)"] = {"cold": time.perf_counter() - t0, "warm": 0.0}
 assert not at.exception, at.exception
 # cold = the page with empty data caches (what a new filter costs); warm = again
-# Record every query the pages send (the engine's and the session's), to
+# Record every query the pages send (the engine's and the gateway's), to
 # replay the Overview's own SQL straight on DuckDB: the floor under the page.
 import cxhub.db
 recorded = []

@@ -361,10 +361,22 @@ def _log(cur, result: ImportResult, started) -> None:
 
 def _validate_and_load(cur, table: contract.Table, path: Path, source: str, result: ImportResult,
                        dry_run: bool) -> None:
+    """The three steps of an import, inside the caller's transaction."""
     kind = _kind(path)
     for t in ("cx_typed", "cx_violations", "cx_dupes", "cx_reject_errors", "cx_reject_scans", TOUCHED):
         cur.execute(f"DROP TABLE IF EXISTS {t}")
     cur.execute("DROP VIEW IF EXISTS cx_rows")
+    _read(cur, table, path, kind, source, result)
+    _validate(cur, table, path, kind, source, result, dry_run)
+    _load(cur, table, result, dry_run)
+    cur.execute("DROP VIEW IF EXISTS cx_rows")
+    for t in ("cx_typed", "cx_violations", "cx_dupes"):
+        cur.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _read(cur, table: contract.Table, path: Path, kind: str, source: str, result: ImportResult) -> None:
+    """Read: match the header to the contract, then stage every row once as
+    text (r_) and as its contract type (v_) in cx_typed / cx_rows."""
     # The file's columns and types, without reading its rows.
     described = cur.execute(f"DESCRIBE SELECT * FROM {_reader(path, kind, sniff=True)}").fetchall()
     file_types = {r[0]: r[1] for r in described}
@@ -420,6 +432,12 @@ def _validate_and_load(cur, table: contract.Table, path: Path, source: str, resu
     )
     cur.execute(f"CREATE TEMP VIEW cx_rows AS SELECT *{''.join(', ' + d for d in derived)} FROM cx_typed")
 
+
+def _validate(cur, table: contract.Table, path: Path, kind: str, source: str, result: ImportResult,
+              dry_run: bool) -> None:
+    """Validate: every rule of the contract on every staged row (cx_violations),
+    duplicate keys, malformed lines; count and keep the rejected rows with
+    their line, key, rule and original values."""
     from cxhub.kpis.catalog import KPIS  # the KPI ids are data; kpi_targets must name one
 
     touchpoints = [r[0] for r in cur.execute("SELECT touchpoint_id FROM touchpoints").fetchall()]
@@ -494,7 +512,11 @@ def _validate_and_load(cur, table: contract.Table, path: Path, source: str, resu
             cur.executemany("INSERT INTO rejected_rows (import_id, table_name, source, line, column_name, rule, "
                             "value, original, row_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
-    # Upsert the good rows: a row whose key exists replaces it.
+
+
+def _load(cur, table: contract.Table, result: ImportResult, dry_run: bool) -> None:
+    """Load: upsert the rows that broke no rule (a row whose key exists
+    replaces it), noting what they touch for the rollups."""
     columns = ", ".join(c.name for c in table.columns)
     # A column's declared default fills its empty values (incidents: 0).
     values = ", ".join(
@@ -514,9 +536,6 @@ def _validate_and_load(cur, table: contract.Table, path: Path, source: str, resu
         result.rows_replaced = cur.execute(f"DELETE {existing}").fetchall()[0][0]
     if not dry_run:
         cur.execute(f"INSERT INTO {table.name} ({columns}) {good}")
-    cur.execute("DROP VIEW IF EXISTS cx_rows")
-    for t in ("cx_typed", "cx_violations", "cx_dupes"):
-        cur.execute(f"DROP TABLE IF EXISTS {t}")
 
 
 # What an import touched, for the rollups to refresh only that: the

@@ -232,15 +232,25 @@ def app(path, monkeypatch, params: dict | None = None) -> AppTest:
     return at.run()
 
 
+# The page file behind each address (app.py); every touchpoint page is drawn by touchpoint.py.
+PAGE_FILES = {"overview": "scorecard", "channels": "channel_comparison", "priorities": "joint_priorities",
+              "meeting": "steering_meeting", "data": "data_freshness", "glossary": "kpi_glossary"}
+TOUCHPOINT = "touchpoint-"
+
+
 def open_page(at: AppTest, url_path: str) -> AppTest:
-    """Switch to a registered page by its URL path (touchpoint pages are
-    generated, so they have no file of their own)."""
+    """Open the page at an address as a user would: a page of the sidebar;
+    a touchpoint's page through the touchpoint picker of the first one."""
     if url_path == "overview":  # the default page: what the first run shows
         return at
-    hashes = [h for h, info in at._registered_pages.items() if info.get("url_pathname") == url_path]
-    assert hashes, f"no page at /{url_path}"
-    at._page_hash = hashes[0]
-    return at.run()
+    if not url_path.startswith(TOUCHPOINT):
+        return at.switch_page(f"app_pages/{PAGE_FILES[url_path]}.py").run()
+    at = at.switch_page("app_pages/touchpoint.py").run()
+    wanted = url_path.removeprefix(TOUCHPOINT)
+    picker = next(s for s in at.selectbox if s.key.startswith("touchpoint_switch_"))
+    if picker.value != wanted:
+        at = picker.set_value(wanted).run()
+    return at
 
 
 def texts(at: AppTest) -> str:

@@ -236,9 +236,9 @@ def test_no_page_reads_data_text_as_markdown(hostile_db, monkeypatch, url_path):
 def test_a_touchpoint_with_a_page_name_as_id_takes_nothing_down(hostile_db, monkeypatch):
     at = app(hostile_db, monkeypatch)
     assert not at.exception
-    paths = [i.get("url_pathname") for i in at._registered_pages.values()]
-    assert "data" in paths and "touchpoint-data" in paths  # both pages, apart
+    # Both pages, apart: the app's Data page and the touchpoint's own page.
     assert "Data & freshness" in [e.value for e in open_page(at, "data").title]
+    assert md("Data ![d](http://beacon.test/d.png)") in [e.value for e in open_page(at, "touchpoint-data").title]
 
 
 # ------------------------------------------------------------------ URLs

@@ -3,6 +3,7 @@ is worked out by hand in the comment beside it."""
 
 from __future__ import annotations
 
+import ast
 from datetime import date
 
 import pandas as pd
@@ -314,14 +315,42 @@ def test_cohort_retention(tiny_db):
     assert cells[(3, 0)] == (2, 100.0) and (3, 1) not in cells
 
 
+def _hand_value(node: ast.expr) -> bool:
+    """A value worked out by hand: numbers and arithmetic, optionally in
+    pytest.approx(...) — nothing the engine computed."""
+    if isinstance(node, ast.Call):
+        return (ast.unparse(node.func) == "pytest.approx" and len(node.args) == 1
+                and _hand_value(node.args[0]))
+    return all(isinstance(n, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.expr_context))
+               for n in ast.walk(node)) and not (isinstance(node, ast.Constant) and node.value is None)
+
+
 def test_every_kpi_has_a_hand_computed_test():
-    """A KPI added to the catalog must get a test in this file."""
+    """A KPI added to the catalog must get a test in this file that asserts
+    its value (`<frame>["<kpi_id>"] == <a number worked out by hand>`), not
+    merely mentions it."""
     import inspect
     import sys
 
-    source = inspect.getsource(sys.modules[__name__])
-    missing = [k.id for k in CATALOG if f'["{k.id}"]' not in source]
-    assert not missing, f"KPIs without a hand-computed test: {missing}"
+    tree = ast.parse(inspect.getsource(sys.modules[__name__]))
+    asserted = set()
+    for fn in (n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")):
+        for check in (n for n in ast.walk(fn) if isinstance(n, ast.Assert)):
+            for cmp in (n for n in ast.walk(check.test) if isinstance(n, ast.Compare)):
+                left = cmp.left
+                if (isinstance(left, ast.Subscript) and isinstance(left.slice, ast.Constant)
+                        and [type(o) for o in cmp.ops] == [ast.Eq] and _hand_value(cmp.comparators[0])):
+                    asserted.add(left.slice.value)
+    missing = [k.id for k in CATALOG if k.id not in asserted]
+    assert not missing, f"KPIs whose value no test asserts against a hand-computed number: {missing}"
+
+
+def test_the_hand_computed_check_tells_a_value_from_a_mention():
+    assert _hand_value(ast.parse("pytest.approx(200 / 3)", mode="eval").body)
+    assert _hand_value(ast.parse("-1.5", mode="eval").body)
+    assert not _hand_value(ast.parse("None", mode="eval").body)
+    assert not _hand_value(ast.parse("pytest.approx(values(con)['nps'])", mode="eval").body)
+    assert not _hand_value(ast.parse("expected", mode="eval").body)
 
 
 def test_trend_window_gives_context_to_short_periods():

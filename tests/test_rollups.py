@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from cxhub import db, ingest, rollups
-from cxhub.kpis import details, engine
+from cxhub.kpis import details, engine, sources
 from cxhub.kpis.period import Filters, Period
 
 from fixtures import TOUCHPOINTS, snapshot, write
@@ -67,7 +67,7 @@ def test_cohorts_from_the_rollup_match_the_orders(demo_con, filters):
 
 def test_the_engine_reads_the_rollups_where_it_can():
     def table(family, periods, filters=Filters(), slice_by=None):
-        sql, _ = engine.family_query(family, periods, filters, slice_by)
+        sql, _ = sources.family_query(family, periods, filters, slice_by)
         names = ("customer_days", "customer_touchpoint_days", "interaction_days")
         return next((n for n in names if f"FROM {n} x" in sql), "facts")
     assert table("orders", [OCTOBER]) == "customer_days"
@@ -78,7 +78,7 @@ def test_the_engine_reads_the_rollups_where_it_can():
     assert table("orders", [OCTOBER], Filters(touchpoints=("web", "store"))) == "facts"
     assert table("interactions", [MID_MONTH], Filters(touchpoints=("web", "store")), "segment") == "interaction_days"
     assert table("surveys", [OCTOBER]) == "facts"
-    assert engine.family_query("orders", [OCTOBER], Filters(), use_rollups=False)[0].count("FROM orders x") == 1
+    assert sources.family_query("orders", [OCTOBER], Filters(), use_rollups=False)[0].count("FROM orders x") == 1
 
 
 # ------------------------------------------------------------------ kept current

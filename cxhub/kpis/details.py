@@ -9,7 +9,7 @@ import pandas as pd
 
 from cxhub.db import query_df
 from cxhub.kpis.catalog import KPIS
-from cxhub.kpis.engine import _filtered, _Source
+from cxhub.kpis.sources import Source, filtered_rows
 from cxhub.kpis.period import Filters, Period
 
 # Days that count as an IT event on CX charts.
@@ -24,9 +24,9 @@ def health_events(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
     touchpoint, incidents, availability_pct, reason (a hover text). With
     severe_only (company-wide charts), only days under 98% availability or
     with several incidents, so the chart is not striped by every blip."""
-    source = _Source("system_health", "day", "x.touchpoint_id, x.incidents, x.availability_pct",
+    source = Source("system_health", "day", "x.touchpoint_id, x.incidents, x.availability_pct",
                      customer_filters=False, dated_by_timestamp=False)
-    sql, params = _filtered(source, filters, period, None)
+    sql, params = filtered_rows(source, filters, period, None)
     events = query_df(con, f"""
         SELECT f.d AS day, t.name AS touchpoint, f.incidents, f.availability_pct
         FROM ({sql}) f JOIN touchpoints t USING (touchpoint_id)
@@ -46,9 +46,9 @@ def volume(con: duckdb.DuckDBPyConnection, period: Period, grain: str, filters: 
     spec = "VALUES " + ", ".join("(?::DATE, ?::DATE)" for _ in buckets)
     bparams = [d for b in buckets for d in (b.start, b.end)]
     # Contacts are counted from the interaction_days rollup (same filters, far fewer rows).
-    contacts = _Source("interaction_days", "d", "x.interactions", customer_columns=True, dated_by_timestamp=False)
-    inter_sql, inter_params = _filtered(contacts, filters, period, None)
-    surv_sql, surv_params = _filtered(_Source("surveys", "responded_at", "x.response_id"), filters, period, None)
+    contacts = Source("interaction_days", "d", "x.interactions", customer_columns=True, dated_by_timestamp=False)
+    inter_sql, inter_params = filtered_rows(contacts, filters, period, None)
+    surv_sql, surv_params = filtered_rows(Source("surveys", "responded_at", "x.response_id"), filters, period, None)
     return query_df(con, f"""
         WITH b(bucket_start, bucket_end) AS ({spec}),
         i AS (SELECT b.bucket_start, sum(f.interactions)::BIGINT AS contacts FROM b JOIN ({inter_sql}) f
@@ -65,8 +65,8 @@ def intent_resolution(con: duckdb.DuckDBPyConnection, period: Period, filters: F
                       limit: int = 8) -> pd.DataFrame:
     """Intents with the lowest resolution: intent, contacts, resolved_pct
     (over contacts with a resolution flag), avg_handle_seconds."""
-    source = _Source("interactions", "occurred_at", "x.intent, x.resolved, x.handle_seconds")
-    sql, params = _filtered(source, filters, period, None)
+    source = Source("interactions", "occurred_at", "x.intent, x.resolved, x.handle_seconds")
+    sql, params = filtered_rows(source, filters, period, None)
     return query_df(con, f"""
         SELECT coalesce(intent, '(none)') AS intent, count(*) AS contacts,
             100.0 * count_if(resolved) / nullif(count(resolved), 0) AS resolved_pct,
@@ -83,8 +83,8 @@ def detractor_comments(con: duckdb.DuckDBPyConnection, period: Period, filters: 
                        search: str | None = None, limit: int = 50) -> pd.DataFrame:
     """Recent verbatims from detractors (NPS 0-6, or CSAT 1-2 when NPS is not
     asked), newest first. No customer identifier leaves this function."""
-    source = _Source("surveys", "responded_at", "x.touchpoint_id, x.responded_at, x.nps, x.csat, x.comment")
-    sql, params = _filtered(source, filters, period, None)
+    source = Source("surveys", "responded_at", "x.touchpoint_id, x.responded_at, x.nps, x.csat, x.comment")
+    sql, params = filtered_rows(source, filters, period, None)
     where = "comment IS NOT NULL AND (nps <= 6 OR (nps IS NULL AND csat <= 2))"
     if search:
         where += " AND comment ILIKE ?"
@@ -104,8 +104,8 @@ def channel_switching(con: duckdb.DuckDBPyConnection, period: Period, filters: F
     counted per (from, to) pair: from_id, from_touchpoint, to_id,
     to_touchpoint, contacts, customers, unresolved (all unresolved contacts
     from that touchpoint), share (% of them)."""
-    source = _Source("interactions", "occurred_at", "x.customer_id, x.touchpoint_id, x.occurred_at, x.resolved")
-    sql, params = _filtered(source, filters, period, None)
+    source = Source("interactions", "occurred_at", "x.customer_id, x.touchpoint_id, x.occurred_at, x.resolved")
+    sql, params = filtered_rows(source, filters, period, None)
     return query_df(con, f"""
         WITH unresolved AS (
             SELECT customer_id, touchpoint_id, occurred_at FROM ({sql}) f

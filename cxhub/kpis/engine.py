@@ -1,19 +1,17 @@
-"""The KPI engine: turns KPIs, periods and filters into SQL, runs it in DuckDB
-and returns small frames. It never imports Streamlit and never pulls a fact
-table into pandas; the CLI, the pages and the tests all call it.
+"""The KPI engine: runs the family queries (built in kpis/sources.py) in
+DuckDB and turns their rows into small judged frames (judging rules in
+kpis/status.py). It never imports Streamlit and never pulls a fact table
+into pandas; the CLI, the pages and the tests all call it.
 
 Each KPI family (kpis/sql/<family>.sql) computes all its KPIs for a set of
 periods at once, grouped by a "slice": the whole filtered company, or each
-touchpoint. A scorecard is the family queries for two periods; a trend is
-the same queries for one period per bucket.
+touchpoint, segment or region. A scorecard is the family queries for two
+periods; a trend is the same queries for one period per bucket.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
-from functools import cache
-from importlib import resources
+from datetime import date
 from typing import Iterable, Sequence
 
 import duckdb
@@ -24,168 +22,10 @@ from cxhub.kpis.catalog import KPIS, MIN_SAMPLE, kpi
 from cxhub.kpis.status import (coverage, coverage_words, interval, is_small, judge, orders_present, scaled_target, status,
                                status_words, target_for, targets)
 from cxhub.kpis.period import Filters, Period
-
-# What each family reads: its table, the column that dates a row, the columns
-# it needs, whether segment and region reach it through its customer (or are
-# its own columns, in a rollup), and whether the touchpoints' kind is joined in.
-@dataclass(frozen=True)
-class _Source:
-    table: str
-    date_column: str
-    columns: str
-    customer_filters: bool = True
-    customer_columns: bool = False  # segment and region are columns of the table
-    touchpoint_kind: bool = False
-    dated_by_timestamp: bool = True
-    sql_file: str = ""  # kpis/sql/<sql_file>.sql; default: the table's name
-
-    def __post_init__(self):
-        if not self.sql_file:
-            object.__setattr__(self, "sql_file", self.table)
-
-
-_SOURCES = {
-    "orders": _Source("orders", "ordered_at", "x.customer_id, x.amount"),
-    "surveys": _Source("surveys", "responded_at", "x.touchpoint_id, x.nps, x.csat, x.ces"),
-    "interactions": _Source(
-        "interactions", "occurred_at",
-        "x.customer_id, x.occurred_at, x.resolved, tp.kind, "
-        "x.customer_id IN (SELECT customer_id FROM customers) AS known",
-        touchpoint_kind=True,
-    ),
-    # system_health has no customer: segment and region do not narrow it.
-    "health": _Source(
-        "system_health", "day", "x.availability_pct, x.p95_latency_ms, x.incidents", customer_filters=False,
-        dated_by_timestamp=False, sql_file="health",
-    ),
-}
-
-# The rollups (cxhub/rollups.py) that answer a family with the same numbers
-# from far fewer rows; _source_for says when each may be used.
-_CUSTOMER_DAYS = _Source("customer_days", "d",
-                         "x.customer_id, x.orders, x.amount, x.first_day, x.prev_day, x.next_day",
-                         dated_by_timestamp=False)
-_CUSTOMER_TOUCHPOINT_DAYS = _Source("customer_touchpoint_days", "d", _CUSTOMER_DAYS.columns,
-                                    dated_by_timestamp=False, sql_file="customer_days")
-_INTERACTION_DAYS = _Source("interaction_days", "d", "x.known, x.interactions, x.resolved_n, x.first_contact, tp.kind",
-                            customer_columns=True, touchpoint_kind=True, dated_by_timestamp=False)
-
-
-def _customer_days_for(filters: Filters, slice_by: str | None) -> _Source | None:
-    """Which customer-days rollup holds A(X) for these filters and slices:
-    across touchpoints, or within one touchpoint; none for a union of several."""
-    if slice_by == "touchpoint" or len(filters.touchpoints) == 1:
-        return _CUSTOMER_TOUCHPOINT_DAYS
-    return None if filters.touchpoints else _CUSTOMER_DAYS
-
-
-def _source_for(family: str, filters: Filters, slice_by: str | None, use_rollups: bool) -> _Source:
-    """The rollup when it gives the fact table's numbers, else the fact table.
-    interaction_days keeps every dimension a filter or slice needs."""
-    rollup = None
-    if use_rollups and family == "interactions":
-        rollup = _INTERACTION_DAYS
-    elif use_rollups and family == "orders":
-        rollup = _customer_days_for(filters, slice_by)
-    return rollup or _SOURCES[family]
-
-
-COMPANY = "all"  # the slice that is the whole (filtered) company
-
+from cxhub.kpis.sources import COMPANY, SLICES, SOURCES, customer_days_for, family_query, filtered_rows, source_for
 
 class UnknownValue(ValueError):
     """A filter value that names nothing in the database."""
-
-
-@cache
-def _family_sql(family: str) -> str:
-    return resources.files("cxhub.kpis.sql").joinpath(f"{family}.sql").read_text(encoding="utf-8")
-
-
-SLICES = ("touchpoint", "segment", "region")
-
-
-def _filtered(source: _Source, filters: Filters, span: Period, slice_by: str | None) -> tuple[str, list]:
-    """The SELECT of one table's rows that pass the filters within span,
-    each labelled with its slice (the company, or its touchpoint, segment or
-    region; rows with no known customer are '(unknown)' by segment/region)."""
-    params: list = []
-    joins = ""
-    if source.touchpoint_kind:
-        joins += " JOIN touchpoints tp ON tp.touchpoint_id = x.touchpoint_id"
-    # Timestamps are compared by their UTC date: [start 00:00, end + 1 day 00:00).
-    where = [f"x.{source.date_column} >= ? AND x.{source.date_column} < ?"]
-    if source.dated_by_timestamp:
-        params += [pd.Timestamp(span.start), pd.Timestamp(span.end + timedelta(days=1))]
-    else:
-        params += [span.start, span.end + timedelta(days=1)]
-    if filters.touchpoints:
-        where.append(f"x.touchpoint_id IN ({', '.join('?' * len(filters.touchpoints))})")
-        params += list(filters.touchpoints)
-    # Where segment and region come from: the row itself (a rollup keeps its
-    # customer's), or the customers table.
-    customer = "x" if source.customer_columns else "c"
-    if source.customer_filters and filters.by_customer:
-        # Rows with no known customer drop out when segment or region is set.
-        if not source.customer_columns:
-            joins += " JOIN customers c ON c.customer_id = x.customer_id"
-        for column, values in (("segment", filters.segments), ("region", filters.regions)):
-            if values:
-                where.append(f"{customer}.{column} IN ({', '.join('?' * len(values))})")
-                params += list(values)
-    elif slice_by in ("segment", "region") and not source.customer_columns:
-        joins += " LEFT JOIN customers c ON c.customer_id = x.customer_id"
-    if slice_by == "touchpoint":
-        slice_expr = "x.touchpoint_id"
-    elif slice_by in ("segment", "region"):
-        slice_expr = f"coalesce({customer}.{slice_by}, '(unknown)')"
-    else:
-        slice_expr = f"'{COMPANY}'"
-    sql = (
-        f"SELECT {slice_expr} AS slice, {source.columns}, x.{source.date_column}::DATE AS d "
-        f"FROM {source.table} x{joins} WHERE {' AND '.join(where)}"
-    )
-    return sql, params
-
-
-# The CTEs every family query starts with: the periods, each as its days
-# (rows meet their periods by an equi-join on the date, far cheaper than a
-# range join on millions of rows), the previous periods' days, and the
-# filtered fact rows.
-_PRELUDE = """periods(pid, p_start, p_end, prev_start, prev_end) AS ({periods}),
-period_days AS (
-    SELECT pid, CAST(unnest(generate_series(p_start, p_end, INTERVAL 1 DAY)) AS DATE) AS d FROM periods
-),
-previous_days AS (
-    SELECT pid, CAST(unnest(generate_series(prev_start, prev_end, INTERVAL 1 DAY)) AS DATE) AS d FROM periods
-),
-filtered AS ({filtered})"""
-
-
-def _periods_values(periods: Sequence[Period]) -> tuple[str, list]:
-    rows, params = [], []
-    for pid, p in enumerate(periods):
-        prev = p.previous()
-        rows.append(f"({pid}, ?::DATE, ?::DATE, ?::DATE, ?::DATE)")
-        params += [p.start, p.end, prev.start, prev.end]
-    return "VALUES " + ", ".join(rows), params
-
-
-def family_query(family: str, periods: Sequence[Period], filters: Filters, slice_by: str | None = None,
-                 use_rollups: bool = True) -> tuple[str, list]:
-    """The SQL and bound parameters that compute one KPI family: one row per
-    (pid, slice), with a column per KPI and `<kpi>__n` sample sizes. It reads
-    a rollup where one gives the same numbers (use_rollups=False: never)."""
-    if slice_by not in (None, *SLICES):
-        raise ValueError(f"cannot slice by {slice_by!r}; use one of {', '.join(SLICES)}")
-    source = _source_for(family, filters, slice_by, use_rollups)
-    # Retention needs each period's previous period too.
-    span = Period(min(p.previous().start for p in periods), max(p.end for p in periods))
-    periods_sql, periods_params = _periods_values(periods)
-    filtered_sql, filtered_params = _filtered(source, filters, span, slice_by)
-    sql = _family_sql(source.sql_file).format(prelude=_PRELUDE.format(periods=periods_sql, filtered=filtered_sql),
-                                              min_sample=MIN_SAMPLE)
-    return sql, periods_params + filtered_params
 
 
 def kpi_values(
@@ -202,7 +42,7 @@ def kpi_values(
     no segment/region slices."""
     wanted = [kpi(k) for k in (kpi_ids or KPIS)]
     if slice_by in ("segment", "region"):
-        wanted = [k for k in wanted if _SOURCES[k.family].customer_filters]
+        wanted = [k for k in wanted if SOURCES[k.family].customer_filters]
     frames = []
     for family in dict.fromkeys(k.family for k in wanted):
         sql, params = family_query(family, periods, filters, slice_by, use_rollups)
@@ -277,8 +117,8 @@ def _slice_filters(filters: Filters, slice_by: str | None, key: str) -> Filters:
 def _revenue_spread(con, period: Period, filters: Filters, slice_by: str | None) -> dict[str, float]:
     """slice -> standard deviation of what each buyer spent in the period
     (the spread behind revenue per customer's 95% interval)."""
-    source = _source_for("orders", filters, slice_by, True)
-    sql, params = _filtered(source, filters, period, slice_by)
+    source = source_for("orders", filters, slice_by, True)
+    sql, params = filtered_rows(source, filters, period, slice_by)
     rows = query_rows(con, f"""
         SELECT slice, stddev_samp(spent) FROM (
             SELECT slice, customer_id, sum(amount) AS spent FROM ({sql}) f GROUP BY ALL
@@ -311,7 +151,7 @@ def scorecards(
     groups = _slices(con, filters, slice_by)
     if slice_by in ("segment", "region"):
         # system_health has no customer: every segment and region sees the company's health.
-        company = [k.id for k in wanted if not _SOURCES[k.family].customer_filters]
+        company = [k.id for k in wanted if not SOURCES[k.family].customer_filters]
         if company:
             whole = kpi_values(con, asked, filters, company)
             values = pd.concat([values] + [whole.assign(slice=g) for g in groups], ignore_index=True)
@@ -444,11 +284,11 @@ def cohort_query(period: Period, filters: Filters = Filters(), use_rollups: bool
     # The first order is searched over all time, so the span starts at the epoch.
     everything = Period(date(1970, 1, 1), period.end)
     cohorts = [period.start.replace(day=1), period.end]
-    rollup = _customer_days_for(filters, None) if use_rollups else None
+    rollup = customer_days_for(filters, None) if use_rollups else None
     if rollup:
         # The rollup knows each customer's first day: one pass, no self-join. A
         # customer counts once a month: on their first day with an order in it.
-        filtered_sql, params = _filtered(rollup, filters, everything, None)
+        filtered_sql, params = filtered_rows(rollup, filters, everything, None)
         sql = f"""
             WITH filtered AS ({filtered_sql}),
             cells AS (
@@ -466,7 +306,7 @@ def cohort_query(period: Period, filters: Filters = Filters(), use_rollups: bool
             ORDER BY c.cohort, c.month_index
         """
         return sql, params + cohorts
-    filtered_sql, params = _filtered(_SOURCES["orders"], filters, everything, None)
+    filtered_sql, params = filtered_rows(SOURCES["orders"], filters, everything, None)
     sql = f"""
         WITH filtered AS ({filtered_sql}),
         activity AS (SELECT DISTINCT customer_id, date_trunc('month', d)::DATE AS month FROM filtered),

@@ -2,7 +2,7 @@
 
 A page asks for a query by its name with a Period and Filters (hashable
 values, passed whole) and a few plain parameters; it gets a small frame.
-The UI caches each answer on the data version (cxhub/ui/session.query);
+The UI caches each answer on the data version (cxhub/ui/gateway.query);
 the CLI, the pack and the tests can call `run` directly. Adding a page
 section is one entry here, in the spirit of Evidence's named queries."""
 

@@ -16,7 +16,7 @@ import streamlit as st
 from cxhub.contract import EARLIEST_DATE
 from cxhub.kpis.period import GRAINS, PRESET_LABELS, PRESETS, Filters, Period, preset_period, trend_window
 from cxhub.kpis.status import SOURCES
-from cxhub.ui import session
+from cxhub.ui import gateway
 
 LIST_KEYS = ("segment", "region")
 SCALAR_KEYS = ("period", "start", "end", "grain")
@@ -117,8 +117,8 @@ def _data_ranges(cover, period: Period) -> None:
 
 def filter_bar() -> View:
     """Draw the filter bar in the sidebar and return the selected view."""
-    today = session.data_end() + timedelta(days=1)
-    options = session.query("dimension_values")
+    today = gateway.data_end() + timedelta(days=1)
+    options = gateway.query("dimension_values")
     url = _url_state()
     ignored = []
     if url and url != st.session_state.get("_f_written"):
@@ -146,7 +146,7 @@ def filter_bar() -> View:
         else:
             period = preset_period(preset, today)
         st.caption(f"{period.label()} · compared with {period.previous().label()}")
-        _data_ranges(session.query("coverage"), period)
+        _data_ranges(gateway.query("coverage"), period)
         grain = st.selectbox("Trend grain", GRAINS, key="f_grain", format_func=str.capitalize)
         segments = st.multiselect("Segment", options.get("segment", []), key="f_segment",
                                   placeholder="All segments")

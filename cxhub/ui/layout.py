@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cxhub.ui import session
+from cxhub.ui import gateway
 from cxhub.ui.filter_bar import View, filter_bar
 from cxhub.ui.kpi_tile import freshness_text
 
@@ -16,18 +16,19 @@ UNFILTERED = ("data", "glossary", "priorities", "meeting")
 
 def start():
     """Open the database (building the demo company on a first start)."""
-    return session.connection()
+    return gateway.connection()
 
 
 def page_header(page) -> None:
     """Draw the sidebar for the selected page before it runs."""
+    st.session_state["_page"] = page.url_path
     if page.url_path not in UNFILTERED:
         st.session_state["_view"] = filter_bar()
     with st.sidebar:
-        if session.is_demo():
+        if gateway.is_demo():
             st.badge("Demo data", icon=":material/science:", color="orange",
                      help="A generated demo company. Import your own data to replace it (see Data & freshness).")
-        st.caption(freshness_text(session.query("freshness")))
+        st.caption(freshness_text(gateway.query("freshness")))
 
 
 def current_view() -> View:
@@ -54,11 +55,24 @@ def touchpoint_address(touchpoint_id: str) -> str:
 def touchpoint_pages(make_page) -> list:
     """One page per row of the touchpoints table (make_page(row) -> st.Page);
     remembered so links and drill-downs can reach them."""
-    tps = session.query("touchpoints")
+    tps = gateway.query("touchpoints")
     _TOUCHPOINT_PAGES.clear()
     for row in tps.itertuples(index=False):
         _TOUCHPOINT_PAGES[row.touchpoint_id] = make_page(row)
     return list(_TOUCHPOINT_PAGES.values())
+
+
+def current_touchpoint() -> str:
+    """The touchpoint whose page is running (from its address)."""
+    return st.session_state["_page"].removeprefix(TOUCHPOINT_PREFIX)
+
+
+def open_touchpoint(touchpoint_id: str, view: View) -> None:
+    """Switch to a touchpoint's page keeping the view: the next page's filter
+    bar takes the view from the link (widget state does not survive a page
+    switch made by the app)."""
+    st.session_state.pop("_f_written", None)
+    st.switch_page(touchpoint_page(touchpoint_id), query_params=view.params())
 
 
 def touchpoint_page(touchpoint_id: str):

@@ -53,7 +53,10 @@ def connection():
 
 
 def data_version() -> str:
-    return db.data_version(connection())
+    """What cached answers are keyed on: the file (every write replaces it,
+    and a restored or swapped file is another file) and its import log."""
+    path = db_path()
+    return f"{path}:{db.file_version(path)}:{db.data_version(connection())}"
 
 
 def is_demo() -> bool:
