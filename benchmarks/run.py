@@ -7,9 +7,12 @@ Measures, on a demo database of the given size (built once and reused):
 demo build time and size; import rates from CSV and Parquet; each KPI engine
 call the pages make (cold = first call on a fresh connection, warm = median
 of repeats); each page's full script run under AppTest, cold and warm, with
-the peak RSS of that process; and, in the same run, a pandas baseline (read
-the fact tables, group by: how a typical dashboard computes the Overview)
-and the DuckDB floor (the Overview's SQL run directly), with the ratios.
+the peak RSS of that process; the Overview in a fresh process, for a new
+session on a warm server and on a rerun; `cxhub kpis` as a new process; a
+score and a decision saved to the workspace; and, in the same run, a pandas
+baseline (read the fact tables, group by: how a typical dashboard computes
+the Overview) and the DuckDB floor (the Overview's SQL run directly), with
+the ratios.
 """
 
 from __future__ import annotations
@@ -212,10 +215,13 @@ def floor_and_baseline(path: Path, repeats: int) -> dict:
 
 
 PAGE_SCRIPT = r"""
-import json, os, sys, time
+import time
+started = time.perf_counter()  # a fresh process: everything from here is what a first visitor waits for
+import json, os, sys
 sys.path.insert(0, os.environ["CX_TESTS"])
 from streamlit.testing.v1 import AppTest
-from test_pages import open_page
+streamlit_loaded = time.perf_counter()  # a Streamlit server has this loaded before anyone connects
+from fixtures import open_page
 out, rss = {}, {}
 
 
@@ -227,9 +233,18 @@ def peak_rss_mb():
 
 
 import streamlit as st
-t0 = time.perf_counter(); at = AppTest.from_file(os.environ["CX_APP"], default_timeout=600).run()
-out["first run (imports, open)"] = {"cold": time.perf_counter() - t0, "warm": 0.0}
+at = AppTest.from_file(os.environ["CX_APP"], default_timeout=600).run()
 assert not at.exception, at.exception
+fresh, served = time.perf_counter() - started, time.perf_counter() - streamlit_loaded
+# What `cxhub serve` does before it opens its port (cxhub/ui/serving.py): the
+# next visitor is a new session on a warm server.
+t0 = time.perf_counter(); visitor = AppTest.from_file(os.environ["CX_APP"], default_timeout=600).run()
+session = time.perf_counter() - t0
+assert not visitor.exception, visitor.exception
+t0 = time.perf_counter(); visitor.run(); rerun = time.perf_counter() - t0
+out["Overview, fresh process (all imports)"] = {"cold": fresh, "warm": 0.0}
+out["Overview, fresh server, no warm-up"] = {"cold": served, "warm": 0.0}
+out["Overview, new session on a warm server"] = {"cold": session, "warm": rerun}
 # cold = the page with empty data caches (what a new filter costs); warm = again
 # Record every query the pages send (the engine's and the gateway's), to
 # replay the Overview's own SQL straight on DuckDB: the floor under the page.
@@ -287,6 +302,67 @@ print(json.dumps(out))
 """
 
 
+def cli_kpis(path: Path, repeats: int) -> dict:
+    """`cxhub kpis` as a person runs it: a new process each time (interpreter,
+    imports, open, the scorecard, JSON out), with bytecode cached as an
+    installed package has it; beside it, the floor of any such command: a
+    process that only imports pandas, measured in the same run."""
+    period = Period(END_MONTH, month_end(END_MONTH))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    commands = {
+        "cxhub kpis (new process)": [sys.executable, "-m", "cxhub.cli", "kpis", "--db", str(path), "--start",
+                                     period.start.isoformat(), "--end", period.end.isoformat(), "--format", "json"],
+        "python -c 'import pandas' (floor)": [sys.executable, "-c", "import pandas"],
+    }
+    out = {}
+    for name, command in commands.items():
+        runs = []
+        for _ in range(max(repeats, 2) + 1):
+            t0 = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True, cwd=ROOT, env=env)
+            runs.append(time.perf_counter() - t0)
+        out[name] = {"cold": round(runs[0], 3), "warm": round(statistics.median(runs[1:]), 3)}
+    out["ratio cxhub kpis / floor"] = round(out["cxhub kpis (new process)"]["warm"]
+                                            / out["python -c 'import pandas' (floor)"]["warm"], 2)
+    return out
+
+
+def edits(path: Path, repeats: int) -> dict:
+    """A score and a decision saved as the pages save them (open the
+    workspace, check, write, log, close), on a copy of the benchmark's
+    workspace. (That an edit never waits for an import is a test:
+    tests/test_workspace.py.)"""
+    from cxhub import joint
+
+    with tempfile.TemporaryDirectory(dir=RESULTS) as tmp:
+        ws_path = Path(tmp) / "copy.workspace.sqlite"
+        shutil.copyfile(workspace.path_for(path), ws_path)
+        con = db.open_snapshot(path)
+        known = [r[0] for r in db.query_rows(con, "SELECT touchpoint_id FROM touchpoints")]
+        with workspace.opened(ws_path) as ws:
+            target = int(joint.initiatives(ws)["initiative_id"].iloc[0])
+        cmo = joint.Editor("Benchmark CMO", "CMO")
+        count = [0]
+
+        def score():
+            count[0] += 1
+            with workspace.opened(ws_path) as ws:
+                joint.update_initiatives(ws, {target: {"cmo_impact": 1 + count[0] % 5}}, cmo,
+                                         known_touchpoints=known)
+
+        def decide():
+            with workspace.opened(ws_path) as ws:
+                joint.add_decision(ws, MEETING, "Benchmark decision", cmo)
+
+        n = max(repeats, 5) * 4
+        out = {}
+        for name, fn in (("score an initiative", score), ("record a decision", decide)):
+            cold, warm = timed(fn, n)
+            out[name] = {"cold": round(cold, 4), "warm": round(warm, 4)}
+        con.close()
+    return out
+
+
 def pages(path: Path) -> dict:
     """Each page's script run under AppTest, in a fresh process (cold caches)."""
     env = dict(os.environ, CXHUB_DB=str(path), CX_TESTS=str(ROOT / "tests"), CX_APP=str(ROOT / "app.py"),
@@ -326,6 +402,8 @@ def main(argv=None) -> int:
     report["engine"] = engine_calls(path, repeats)
     report["overview_three_ways"] = floor_and_baseline(path, repeats)
     report["pages"] = pages(path)
+    report["cli"] = cli_kpis(path, repeats)
+    report["edits"] = edits(path, repeats)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"benchmark-{args.customers}.json"
@@ -354,6 +432,10 @@ def print_table(r: dict) -> None:
                 print(f"{name:<40}{v['cold']:>9.3f}{v['warm']:>9.3f}")
             else:
                 print(f"{name:<40}{v:>9}")
+    for name, v in r["cli"].items():
+        print(f"{name:<40}{v['cold']:>9.3f}{v['warm']:>9.3f}" if isinstance(v, dict) else f"{name:<40}{v:>9}")
+    for name, v in r["edits"].items():
+        print(f"{'edit: ' + name:<40}{v['cold']:>9.4f}{v['warm']:>9.4f}")
     print("peak RSS of the app process (MB) after each page:")
     for name, mb in r["pages"]["peak_rss_mb_after_each_page"].items():
         print(f"  {name:<38}{mb:>9}")

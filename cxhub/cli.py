@@ -15,7 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from cxhub import contract, db, demo, exports, ingest, workspace
+from cxhub import contract, db, workspace
 from cxhub.kpis import CATALOG, Filters, Period, UnknownValue, breakdown, check_filters, scorecard
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -49,9 +49,10 @@ def parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="build the demo company into a database")
     d.add_argument("--db", help=db_help)
-    d.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
-    d.add_argument("--customers", type=_positive, default=demo.DEFAULT_CUSTOMERS)
-    d.add_argument("--months", type=_positive, default=demo.DEFAULT_MONTHS)
+    # Defaults live in cxhub/demo.py, which loads only for this command.
+    d.add_argument("--seed", type=int, help="default: the demo's own (42)")
+    d.add_argument("--customers", type=_positive, help="default: 20,000")
+    d.add_argument("--months", type=_positive, help="default: 24")
     d.add_argument("--end-month", type=_month, help="last month of data, YYYY-MM (default: last month)")
 
     k = sub.add_parser("kpis", help="print the shared scorecard for a period")
@@ -87,6 +88,10 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--meeting", type=_date, required=True, metavar="DATE", help="meeting date, YYYY-MM-DD")
     m.add_argument("--out", required=True, metavar="DIR", help="folder to write the two files into")
     m.add_argument("--db", help=db_help)
+
+    g = sub.add_parser("glossary", help="list every KPI: id, name, owner, unit, which way is better, definition",
+                       description="The KPI catalog, as the app's Glossary page shows it.")
+    g.add_argument("--format", choices=("table", "markdown", "json"), default="table")
 
     s = sub.add_parser("serve", help="start the dashboard")
     s.add_argument("--db", help=db_help)
@@ -188,6 +193,11 @@ EXIT_DATABASE = 5  # the database cannot be used: damaged, locked, or the disk i
 
 
 def cmd_demo(args) -> int:
+    from cxhub import demo
+
+    args.seed = demo.DEFAULT_SEED if args.seed is None else args.seed
+    args.customers = args.customers or demo.DEFAULT_CUSTOMERS
+    args.months = args.months or demo.DEFAULT_MONTHS
     path = db.resolve_db_path(args.db)
     ws_path = workspace.path_for(path)
     with db.writing(path) as con:
@@ -221,6 +231,8 @@ def cmd_kpis(args) -> int:
 
 
 def cmd_import(args) -> int:
+    from cxhub import ingest
+
     path = db.resolve_db_path(args.db)
     results = []
     for name in args.files:
@@ -241,7 +253,28 @@ def cmd_import(args) -> int:
     return 0
 
 
+GLOSSARY_FIELDS = ("id", "name", "owner", "unit", "better", "group", "business", "technical", "sample")
+
+
+def cmd_glossary(args) -> int:
+    rows = [{f: getattr(k, f) for f in GLOSSARY_FIELDS} for k in CATALOG]
+    if args.format == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif args.format == "markdown":
+        print("| id | KPI | owner | unit | better | definition |\n|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| `{r['id']}` | {r['name']} | {r['owner']} | {r['unit']} | {r['better']} | {r['business']} |")
+    else:
+        width = max(len(r["id"]) for r in rows)
+        for r in rows:
+            print(f"{r['id']:<{width}}  {r['name']} ({r['owner']}, {r['unit']}, {r['better']} is better)")
+            print(f"{'':<{width}}  {r['business']}")
+    return 0
+
+
 def cmd_rejects(args) -> int:
+    from cxhub import exports, ingest
+
     path = db.resolve_db_path(args.db)
     if not path.exists():
         raise CliError(f"no database at {path}")
@@ -268,8 +301,9 @@ def cmd_pack(args) -> int:
 
 
 def serve_command(args) -> list[str]:
-    """The Streamlit command `cxhub serve` runs."""
-    return [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
+    """The server process `cxhub serve` runs: Streamlit, after a warm-up of
+    the Overview in the same process (cxhub/ui/serving.py)."""
+    return [sys.executable, "-m", "cxhub.ui.serving", str(APP), "--server.port", str(args.port),
             "--server.address", args.host]
 
 
@@ -296,11 +330,12 @@ class CliError(Exception):
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    handlers = {"demo": cmd_demo, "kpis": cmd_kpis, "import": cmd_import, "rejects": cmd_rejects,
+    handlers = {"demo": cmd_demo, "kpis": cmd_kpis, "glossary": cmd_glossary, "import": cmd_import,
+                "rejects": cmd_rejects,
                 "pack": cmd_pack, "serve": cmd_serve}
     try:
         return handlers[args.command](args)
-    except (CliError, UnknownValue, demo.DemoRefused, ValueError, db.NoDatabase) as exc:
+    except (CliError, UnknownValue, ValueError, db.NoDatabase) as exc:  # DemoRefused is a ValueError
         print(f"cxhub {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (db.DatabaseError, workspace.WorkspaceError) as exc:

@@ -94,7 +94,7 @@ class Story:
     anonymous_end: float = 0.08  # ... and last month
 
 
-class DemoRefused(Exception):
+class DemoRefused(ValueError):
     """The database holds imported data that a demo build would overwrite."""
 
 

@@ -34,8 +34,9 @@ class WorkspaceError(Exception):
 
 
 def path_for(db_path: str | os.PathLike) -> Path:
-    """The workspace beside an analytics file: data/cxhub.duckdb -> data/cxhub.workspace.sqlite."""
-    db_path = Path(db_path)
+    """The workspace beside an analytics file: data/cxhub.duckdb -> data/cxhub.workspace.sqlite
+    (beside the real file when the path is a symbolic link, wherever it is opened from)."""
+    db_path = Path(db_path).resolve()
     stem = db_path.stem if db_path.suffix == ".duckdb" else db_path.name
     return db_path.with_name(stem + SUFFIX)
 

@@ -87,3 +87,15 @@ def test_demo_command(tmp_path):
     assert db.query_rows(con, "SELECT count(*), min(signup_date) <= DATE '2026-05-01' FROM customers") == [(300, True)]
     first = db.query_rows(con, "SELECT min(occurred_at)::DATE FROM interactions")[0][0]
     assert first.isoformat() >= "2026-05-01"
+
+
+def test_the_demo_help_states_the_demo_defaults(capsys):
+    """The CLI does not load the demo module to build its parser; its help
+    text must still say what the demo defaults to."""
+    from cxhub import demo
+
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "--help"])
+    demo_help = capsys.readouterr().out
+    assert f"{demo.DEFAULT_CUSTOMERS:,}" in demo_help and f"({demo.DEFAULT_SEED})" in demo_help
+    assert str(demo.DEFAULT_MONTHS) in demo_help

@@ -4,6 +4,8 @@ the "what changed" sentences. Same filters as the KPIs; small frames out."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import duckdb
 import pandas as pd
 
@@ -112,9 +114,13 @@ def channel_switching(con: duckdb.DuckDBPyConnection, period: Period, filters: F
             WHERE resolved = false AND customer_id IS NOT NULL
         ),
         totals AS (SELECT touchpoint_id, count(*) AS unresolved FROM unresolved GROUP BY ALL),
+        later AS (  -- only contacts that can follow one in the period: the join reads a month, not years
+            SELECT customer_id, touchpoint_id, occurred_at FROM interactions
+            WHERE occurred_at >= ? AND occurred_at < ? AND customer_id IS NOT NULL
+        ),
         moves AS (
             SELECT DISTINCT u.customer_id, u.touchpoint_id AS from_id, u.occurred_at, i.touchpoint_id AS to_id
-            FROM unresolved u JOIN interactions i
+            FROM unresolved u JOIN later i
               ON i.customer_id = u.customer_id
              AND i.occurred_at > u.occurred_at AND i.occurred_at <= u.occurred_at + INTERVAL 7 DAY
              AND i.touchpoint_id <> u.touchpoint_id
@@ -128,7 +134,7 @@ def channel_switching(con: duckdb.DuckDBPyConnection, period: Period, filters: F
         JOIN touchpoints tt ON tt.touchpoint_id = m.to_id
         GROUP BY m.from_id, tf.name, m.to_id, tt.name, t.unresolved
         ORDER BY contacts DESC
-    """, params)
+    """, params + [pd.Timestamp(period.start), pd.Timestamp(period.end + timedelta(days=8))])
 
 
 # Relative moves of counts, money and milliseconds rank as at most this many points.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cxhub import db, demo, exports, ingest, joint, pack, workspace
+from cxhub import db, demo, exports, ingest, joint, workspace
 from cxhub.joint import agenda, progress
 from cxhub.kpis import details, queries
 from cxhub.kpis.catalog import KPIS
@@ -163,6 +163,8 @@ def write(change, *args, **kwargs):
 
 def meeting_pack(meeting_date: date) -> tuple[str, str, bytes]:
     """(file stem, HTML, PDF) of the meeting pack, on the cached agenda."""
+    from cxhub import pack  # the PDF and plotting libraries load when a pack is first made
+
     with workspace.opened(workspace_path()) as ws:
         content = pack.build(connection(), ws, meeting_date, build_agenda(meeting_date))
     return content.file_stem(), pack.to_html(content), pack.to_pdf(content)

@@ -1,0 +1,49 @@
+"""The dashboard server `cxhub serve` starts: it warms this process first,
+then runs Streamlit.
+
+Streamlit loads the app's modules and fills its caches only when the first
+person connects, so the first visitor used to wait for the imports and the
+Overview's queries. Here the Overview is run once in this very process
+(AppTest: the same modules, the same st.cache_data / st.cache_resource
+stores the server's sessions use) before the server opens its port.
+Usage: python -m cxhub.ui.serving APP [streamlit run options...]"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+
+def warm(app: str) -> float:
+    """Run the app's default page once; returns the seconds it took. A
+    failure here is reported and does not stop the server (the first visitor
+    then sees the page's own error)."""
+    from streamlit.testing.v1 import AppTest
+
+    t0 = time.perf_counter()
+    try:
+        at = AppTest.from_file(app, default_timeout=600).run()
+        if at.exception:
+            print(f"Warm-up: the Overview failed ({at.exception[0].message}); serving anyway.", file=sys.stderr)
+    except Exception as exc:  # the server must still start
+        print(f"Warm-up failed ({exc}); serving anyway.", file=sys.stderr)
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str]) -> None:
+    app, options = argv[0], argv[1:]
+    # The options go in before the warm-up reads Streamlit's configuration,
+    # so the server starts with the configuration the warm-up saw.
+    for flag, value in zip(options[::2], options[1::2]):
+        os.environ["STREAMLIT_" + flag.removeprefix("--").replace(".", "_").upper()] = value
+    seconds = warm(app)
+    print(f"Warmed up in {seconds:.1f} s: the Overview's data is ready.", flush=True)
+    from streamlit.web import cli as streamlit_cli
+
+    sys.argv = ["streamlit", "run", app]  # the options are in the environment (above)
+    streamlit_cli.main()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
