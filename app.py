@@ -6,11 +6,13 @@ server with "page not found"."""
 
 import streamlit as st
 
-from cxhub.ui import layout
+from cxhub import access
+from cxhub.ui import identity, layout
 from app_pages import touchpoint
 
 st.set_page_config(page_title="CX Hub", page_icon=":material/insights:", layout="wide")
 
+who = identity.gate()  # shared mode: nothing but the sign-in until someone is signed in
 con = layout.start()
 sections = {
     "Shared view": [
@@ -25,9 +27,12 @@ sections = {
     "Data": [
         st.Page("app_pages/data_freshness.py", title="Data & freshness", icon=":material/database:", url_path="data"),
         st.Page("app_pages/kpi_glossary.py", title="Glossary", icon=":material/menu_book:", url_path="glossary"),
+        *([st.Page("app_pages/audit_log.py", title="Audit", icon=":material/policy:", url_path="audit")]
+          if access.may(who, "administer") else []),
     ],
 }
 layout.register(sections)
 page = st.navigation(sections, expanded=True)
 layout.page_header(page)
+identity.sidebar(who)
 page.run()

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from cxhub import db, exports, ingest
+from cxhub import access, db, exports, ingest
 from cxhub.contract import RULES, TABLES
 from cxhub.plaintext import md
-from cxhub.ui import gateway
+from cxhub.ui import gateway, identity
 from cxhub.ui.kpi_tile import ago
 
 STATUS_WORD = {"green": "on time", "amber": "late", "red": "stale"}
@@ -20,8 +20,17 @@ STATUS_WORD = {"green": "on time", "amber": "late", "red": "stale"}
 def render() -> None:
     st.title("Data & freshness")
     _freshness()
-    _upload()
-    _history_and_rejects()
+    who = identity.person()
+    if access.may(who, "administer"):
+        _upload(who)
+    else:
+        st.info("Loading files and seeing rejected rows is for an admin"
+                + (" (pick the admin role in the sidebar)." if not identity.shared() else "."),
+                icon=":material/lock:")
+    st.subheader("Import history")
+    st.dataframe(gateway.query("import_history"), hide_index=True)
+    if access.may(who, "administer"):
+        _rejects()
     _contract()
 
 
@@ -58,7 +67,7 @@ def _on_disk(upload):
         yield path
 
 
-def _upload() -> None:
+def _upload(who) -> None:
     st.subheader("Load a file")
     st.caption("CSV (any common delimiter, optionally gzipped), Parquet or JSON lines. The file is checked "
                "against the contract below first; nothing is written until you confirm.")
@@ -75,7 +84,7 @@ def _upload() -> None:
             st.dataframe(ingest.preview(path), hide_index=True)
         except Exception as exc:  # the dry run below explains it in full
             st.warning(f"Cannot preview {md(upload.name)}: {md(str(exc).splitlines()[0])}")
-        check = gateway.dry_run(table, str(path), upload.name)
+        check = gateway.dry_run(table, str(path), upload.name, who)
     st.text(check.summary())  # file names and values are user data: shown as text
     if check.outcome == "refused":
         st.error("This file would load nothing. Fix it and upload it again.")
@@ -83,7 +92,7 @@ def _upload() -> None:
     label = f"Load {check.rows_loaded:,} rows into {table}"
     if st.button(label, type="primary", key="data_confirm"):
         with _on_disk(upload) as path:
-            result = gateway.load(table, str(path), upload.name)
+            result = gateway.load(table, str(path), upload.name, who)
         st.session_state["data_last_result"] = result.summary()
         st.rerun()
     if "data_last_result" in st.session_state:
@@ -91,9 +100,7 @@ def _upload() -> None:
         st.text(st.session_state.pop("data_last_result"))
 
 
-def _history_and_rejects() -> None:
-    st.subheader("Import history")
-    st.dataframe(gateway.query("import_history"), hide_index=True)
+def _rejects() -> None:
     st.subheader("Rejected rows")
     rejected = gateway.query("rejected_rows")
     if rejected.empty:

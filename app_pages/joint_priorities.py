@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cxhub import charts, exports, joint
+from cxhub import access, charts, exports, joint
 from cxhub.kpis import KPIS
 from cxhub.plaintext import md
 from cxhub.ui import download, gateway, identity, layout
@@ -38,7 +38,7 @@ def _column_config(who, touchpoint_ids: list[str]) -> dict:
         "alignment": st.column_config.TextColumn("Alignment", disabled=True, help=joint.ALIGNMENT_DEFINITION),
     }
     for f in joint.FIELDS:
-        locked = who is None or (f.role is not None and f.role != who.role)
+        locked = who is None or (f.role is not None and not access.may(who, f"score_as_{f.role.lower()}"))
         help_text = f.help + (f" Only the {f.role} edits it." if f.role else "")
         if f.kind == "choice":
             cfg[f.name] = st.column_config.SelectboxColumn(f.label, options=list(f.choices), required=f.required,
@@ -71,18 +71,18 @@ def _ranked_table(frame: pd.DataFrame, who, touchpoint_ids: list[str]) -> None:
                    column_config=_column_config(who, touchpoint_ids), disabled=who is None)
     edits = identity.pending_edits(key, view["initiative_id"].tolist())
     if who is None:
-        st.caption("Pick your name and role in the sidebar to edit.")
+        st.caption(identity.read_only_reason())
         return
     col, note = st.columns([1, 4])
     if col.button("Save changes", type="primary", disabled=not edits, key="save_initiatives"):
         try:
             count = gateway.write(joint.update_initiatives, edits, who, known_touchpoints=touchpoint_ids)
-        except joint.EditRefused as exc:
+        except access.Refused as exc:
             identity.refused(exc)
         else:
             st.session_state[EDITOR_ROUND] = st.session_state.get(EDITOR_ROUND, 0) + 1
-            identity.saved(f"Saved {count} change(s) as {who.name} ({who.role}).")
-    note.caption(f"{sum(len(c) for c in edits.values())} unsaved change(s). You score as {who.role}: "
+            identity.saved(f"Saved {count} change(s) as {who.name} ({who.role_label}).")
+    note.caption(f"{sum(len(c) for c in edits.values())} unsaved change(s). You act as {who.role_label}: "
                  f"the other executive's scores are locked. All edits are saved together or not at all.")
 
 
@@ -125,23 +125,24 @@ def _is_it_working(frame: pd.DataFrame, version: str) -> None:
 
 
 def _change_log(frame: pd.DataFrame) -> None:
-    st.subheader("Change log", help="Every change to an initiative, with who made it and when. Append-only.")
+    st.subheader("Change log", help="Every change to an initiative: who made it (the signed-in email, or a name "
+                                    "marked not verified in personal mode), their role and when. Append-only.")
     labels = {int(r["initiative_id"]): f"#{r['initiative_id']} {r['title']}" for r in frame.to_dict("records")}
     picked = st.selectbox("Initiative", [None, *labels], format_func=lambda i: "All initiatives" if i is None
                           else labels[i], key="log_initiative")
     log = gateway.initiative_history(picked)
     log = log.assign(field=log["field"].map(lambda f: joint.FIELD[f].label if f in joint.FIELD else f),
                      initiative=log["entity_id"].map(labels), old_value=log["old_value"].fillna(""))
-    st.dataframe(log[["changed_at", "author", "role", "initiative", "field", "old_value", "new_value"]]
+    st.dataframe(log[["changed_at", "identity", "role", "initiative", "field", "old_value", "new_value"]]
                  .sort_values("changed_at", ascending=False), hide_index=True, width="stretch",
                  column_config={"changed_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
-                                "old_value": "Was", "new_value": "Became"})
+                                "identity": "Who", "old_value": "Was", "new_value": "Became"})
 
 
 def _new_initiative(who, touchpoint_ids: list[str]) -> None:
     with st.expander("Add an initiative", icon=":material/add:"):
         if who is None:
-            st.caption("Pick your name and role in the sidebar first.")
+            st.caption(identity.read_only_reason())
             return
         with st.form("new_initiative", clear_on_submit=False):
             f = joint.FIELD
@@ -158,13 +159,14 @@ def _new_initiative(who, touchpoint_ids: list[str]) -> None:
                 "cost_band": st.selectbox(f["cost_band"].label, list(joint.COST_BANDS), index=1,
                                           help=f["cost_band"].help),
             }
-            role = who.role.lower()
-            values[f"{role}_impact"] = st.number_input(f[f"{role}_impact"].label, 1, 5, 3, help=f[f"{role}_impact"].help)
-            values[f"{role}_effort"] = st.number_input(f[f"{role}_effort"].label, 1, 5, 3, help=f[f"{role}_effort"].help)
+            role = who.role
+            if access.may(who, f"score_as_{role}"):  # the CMO and the CIO score as they add
+                for name in (f"{role}_impact", f"{role}_effort"):
+                    values[name] = st.number_input(f[name].label, 1, 5, 3, help=f[name].help)
             if st.form_submit_button("Add initiative", type="primary"):
                 try:
                     new_id = gateway.write(joint.create_initiative, values, who, known_touchpoints=touchpoint_ids)
-                except joint.EditRefused as exc:
+                except access.Refused as exc:
                     identity.refused(exc)
                 else:
                     identity.saved(f"Added initiative #{new_id}.")

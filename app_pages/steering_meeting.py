@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cxhub import joint
+from cxhub import access, joint
 from cxhub.kpis import KPIS, Filters
 from cxhub.kpis.status import STATUS_WORDS
 from cxhub.plaintext import md
@@ -98,7 +98,7 @@ def _open_actions(ag, who) -> None:
     if who is not None and st.button("Save action statuses", disabled=not changes, key="save_actions"):
         try:
             gateway.write(joint.set_action_statuses, changes, who, on=ag.meeting_date)
-        except joint.EditRefused as exc:
+        except access.Refused as exc:
             identity.refused(exc)
         else:
             st.session_state[ACTIONS_ROUND] = st.session_state.get(ACTIONS_ROUND, 0) + 1
@@ -108,7 +108,7 @@ def _open_actions(ag, who) -> None:
 def _record(ag, who, initiatives: pd.DataFrame) -> None:
     st.subheader("During the meeting")
     if who is None:
-        st.info("Pick your name and role in the sidebar to record decisions and actions.", icon=":material/person:")
+        st.info(identity.read_only_reason(), icon=":material/person:")
         return
     labels = {int(r["initiative_id"]): f"#{r['initiative_id']} {r['title']}" for r in initiatives.to_dict("records")}
     left, right = st.columns(2)
@@ -122,7 +122,7 @@ def _record(ag, who, initiatives: pd.DataFrame) -> None:
         if st.form_submit_button("Record decision", type="primary"):
             try:
                 gateway.write(joint.add_decision, ag.meeting_date, text, who, about, kpi_id)
-            except joint.EditRefused as exc:
+            except access.Refused as exc:
                 identity.refused(exc)
             else:
                 identity.saved("Decision recorded.")
@@ -136,7 +136,7 @@ def _record(ag, who, initiatives: pd.DataFrame) -> None:
         if st.form_submit_button("Record action", type="primary"):
             try:
                 gateway.write(joint.add_action, ag.meeting_date, text, owner, due, who, about)
-            except joint.EditRefused as exc:
+            except access.Refused as exc:
                 identity.refused(exc)
             else:
                 identity.saved("Action item recorded.")

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from cxhub import charts
+from cxhub import access, charts
 from cxhub.kpis import CATALOG, KPIS
 from cxhub.plaintext import chart as plain_chart
 from cxhub.plaintext import md
-from cxhub.ui import gateway, layout
+from cxhub.ui import gateway, identity, layout
 from cxhub.ui.kpi_tile import freshness_text
 
 KIND_ICON = {"digital": ":material/devices:", "assisted": ":material/support_agent:",
@@ -136,8 +136,14 @@ def render(touchpoint_id: str) -> None:
             })
     with right:
         st.subheader("What detractors say")
-        search = st.text_input("Search comments", key="tp_comment_search", placeholder="e.g. app, hold, login")
+        who = identity.person()
+        detail = access.may(who, "see_customer_detail")
+        search = st.text_input("Search comments", key="tp_comment_search", placeholder="e.g. app, hold, login") \
+            if detail else None
         comments = gateway.query("detractor_comments", view.period, view.filters, search=search or None)
+        comments = access.masked(comments, who, ("comment",))
+        if not detail:
+            st.caption("Comments are withheld for your role; their scores still count.")
         if comments.empty:
             st.write("No detractor comments" + (f" mentioning “{md(search)}”." if search else " in this period."))
         else:

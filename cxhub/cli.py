@@ -15,7 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from cxhub import contract, db, workspace
+from cxhub import access, contract, db, workspace
 from cxhub.kpis import CATALOG, Filters, Period, UnknownValue, breakdown, check_filters, scorecard
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -88,6 +88,19 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--meeting", type=_date, required=True, metavar="DATE", help="meeting date, YYYY-MM-DD")
     m.add_argument("--out", required=True, metavar="DIR", help="folder to write the two files into")
     m.add_argument("--db", help=db_help)
+
+    a = sub.add_parser("access", help="who may do what: check the role a person would get",
+                       description="Roles come from the [access] section of cxhub.toml beside the database.")
+    a_sub = a.add_subparsers(dest="access_command", required=True)
+    ac = a_sub.add_parser("check", help="print the role and rights an email would get")
+    ac.add_argument("email")
+    ac.add_argument("--group", action="append", default=[], help="a group the person belongs to (repeat)")
+    ac.add_argument("--db", help=db_help)
+
+    u = sub.add_parser("audit", help="list the audit: every change, import and refusal, who, when, what")
+    u.add_argument("--since", type=_date, metavar="DATE", help="from this day on (YYYY-MM-DD)")
+    u.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    u.add_argument("--db", help=db_help)
 
     g = sub.add_parser("glossary", help="list every KPI: id, name, owner, unit, which way is better, definition",
                        description="The KPI catalog, as the app's Glossary page shows it.")
@@ -238,7 +251,7 @@ def cmd_import(args) -> int:
     for name in args.files:
         # Each file is its own transaction on a copy that replaces the
         # database when it is done: a running dashboard is never blocked.
-        results.append(ingest.import_file(path, args.table, name, dry_run=args.dry_run))
+        results.append(ingest.import_file(path, args.table, name, dry_run=args.dry_run, person=access.cli_person()))
         print(results[-1].summary(), flush=True)
         if args.dry_run:
             for _, _, _, line, column, rule, value, _, key in results[-1].rejected_sample[:10]:
@@ -250,6 +263,46 @@ def cmd_import(args) -> int:
         if not args.dry_run:
             print("See the rejected rows with: cxhub rejects --table " + args.table, file=sys.stderr)
         return EXIT_REJECTED
+    return 0
+
+
+def cmd_access(args) -> int:
+    path = db.resolve_db_path(args.db)
+    config = access.load_config(access.config_path(path))
+    claims = {config.groups_claim: args.group} if config.groups_claim else {}
+    role = config.role_for(args.email, claims)
+    print(f"{args.email}: {access.ROLE_LABELS.get(role, role)} (from {config.source})")
+    if role == access.NO_ACCESS:
+        print("  no access: the sign-in is refused (default_role = \"none\")")
+        return 0
+    for right in access.RIGHTS:
+        print(f"  {'yes' if role in right.roles else 'no ':<4}{right.description}")
+    return 0
+
+
+AUDIT_COLUMNS = ("at", "actor", "verified", "role", "action", "entity", "entity_id", "field", "old_value",
+                 "new_value", "allowed", "detail")
+
+
+def cmd_audit(args) -> int:
+    from cxhub import exports, joint
+
+    path = workspace.path_for(db.resolve_db_path(args.db))
+    if not path.exists():
+        raise CliError(f"no workspace at {path}: nothing has been recorded yet")
+    with workspace.opened(path) as ws:
+        frame = joint.audit(ws, args.since)[list(AUDIT_COLUMNS)]
+    if args.format == "json":
+        records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        for r in records:
+            r["at"] = r["at"].isoformat(sep=" ")
+        print(json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False))
+    elif args.format == "csv":
+        sys.stdout.buffer.write(exports.to_csv(frame))
+    elif frame.empty:
+        print("Nothing in the audit" + (f" since {args.since}." if args.since else "."))
+    else:
+        print(frame.to_string(index=False, max_colwidth=50))
     return 0
 
 
@@ -308,6 +361,13 @@ def serve_command(args) -> list[str]:
 
 
 def cmd_serve(args) -> int:
+    if args.host not in access.LOOPBACK and not access.sign_in_configured(APP.parent):
+        raise CliError(
+            f"--host {args.host} would let other machines reach the dashboard, and no sign-in is configured. "
+            f"Add an [auth] section (redirect_uri, cookie_secret, client_id, client_secret, "
+            f"server_metadata_url) to {APP.parent / '.streamlit' / 'secrets.toml'} as the README's Security "
+            "section shows, and the people's roles to cxhub.toml beside the database; or keep the default "
+            "--host 127.0.0.1 (this machine only)")
     env = dict(os.environ)
     env[db.ENV_VAR] = str(db.resolve_db_path(args.db).resolve())
     print(f"CX Hub on http://{args.host}:{args.port} (database {env[db.ENV_VAR]}); Ctrl+C to stop", flush=True)
@@ -331,11 +391,11 @@ class CliError(Exception):
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     handlers = {"demo": cmd_demo, "kpis": cmd_kpis, "glossary": cmd_glossary, "import": cmd_import,
-                "rejects": cmd_rejects,
+                "rejects": cmd_rejects, "access": cmd_access, "audit": cmd_audit,
                 "pack": cmd_pack, "serve": cmd_serve}
     try:
         return handlers[args.command](args)
-    except (CliError, UnknownValue, ValueError, db.NoDatabase) as exc:  # DemoRefused is a ValueError
+    except (CliError, UnknownValue, ValueError, db.NoDatabase) as exc:  # DemoRefused, AccessConfigError too
         print(f"cxhub {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (db.DatabaseError, workspace.WorkspaceError) as exc:

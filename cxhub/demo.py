@@ -534,8 +534,8 @@ TARGETS = [
 
 # ---------------------------------------------------------------- joint work
 
-CMO = joint.Editor("Claire Martin", "CMO")
-CIO = joint.Editor("Ian Okafor", "CIO")
+CMO = joint.Person("Claire Martin", "CMO")
+CIO = joint.Person("Ian Okafor", "CIO")
 
 # The initiatives the two executives run, some aligned, some not. Months are
 # relative to the last month of data (0); start None = not started; the
@@ -626,7 +626,7 @@ def _at(d: date, hour: int = 10) -> datetime:
 
 def _seed_joint_work(ws, end_first: date, release_month: date, known_touchpoints: list[str]) -> int:
     """Write the demo story into an empty workspace, each step through
-    cxhub.joint so the change log reads like real use. Returns how many
+    cxhub.joint so the audit reads like real use. Returns how many
     initiatives the workspace holds (its own when it had some already)."""
     held = workspace.rows(ws, "SELECT count(*) FROM initiatives")[0][0]
     if held or workspace.rows(ws, "SELECT count(*) FROM meetings")[0][0]:
@@ -669,7 +669,7 @@ def _seed_joint_work(ws, end_first: date, release_month: date, known_touchpoints
             action_id = joint.add_action(ws, meeting, text, owner, _day(end_first, *due), CIO,
                                          ids.get(title), at=_at(meeting, 11))
             if closed:
-                editor = CIO if owner == CIO.name else CMO
+                closer = CIO if owner == CIO.name else CMO
                 closed_on = _day(end_first, *closed)
-                joint.set_action_status(ws, action_id, "done", editor, on=closed_on, at=_at(closed_on, 16))
+                joint.set_action_status(ws, action_id, "done", closer, on=closed_on, at=_at(closed_on, 16))
     return len(ids)

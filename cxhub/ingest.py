@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from cxhub import contract, rollups
+from cxhub import access, contract, rollups, workspace
 from cxhub.contract import number_text
 from cxhub.db import DatabaseError, is_disk_full, reading, transaction, utc_now, writing
 
@@ -320,15 +320,41 @@ def load_file(con: duckdb.DuckDBPyConnection, table_name: str, path: str | Path,
 
 
 def import_file(db_path: str | Path, table_name: str, path: str | Path, dry_run: bool = False,
-                source_name: str | None = None) -> ImportResult:
+                source_name: str | None = None, *, person: access.Person) -> ImportResult:
     """Import one file into the database at db_path, as the CLI and the Data
-    page do: a dry run reads the database and writes nothing; a real import
-    works on a copy that replaces the database when done (db.writing)."""
+    page do, for a person whose role may import (admin; the CLI acts as its
+    operating-system user). A dry run reads the database and writes nothing;
+    a real import works on a copy that replaces the database when done
+    (db.writing). Both, and a refusal, are recorded in the audit."""
+    what = f"{'Checking' if dry_run else 'Importing'} {source_name or Path(path).name} into {table_name}"
+    try:
+        access.require(person, "administer", what)
+    except access.AccessRefused as exc:
+        with workspace.opened(workspace.path_for(db_path)) as ws:
+            record_import(ws, person, None, table_name, "refused", str(exc), allowed=False)
+        raise
     if dry_run:
         with reading(db_path) as con:
             return load_file(con, table_name, path, dry_run=True, source_name=source_name)
     with writing(db_path) as con:
-        return load_file(con, table_name, path, source_name=source_name)
+        result = load_file(con, table_name, path, source_name=source_name)
+    with workspace.opened(workspace.path_for(db_path)) as ws:
+        record_import(ws, person, result.import_id, table_name, result.outcome, result.summary())
+    return result
+
+
+def record_import(ws, person: access.Person, import_id: int | None, table_name: str, outcome: str, detail: str,
+                  allowed: bool = True) -> None:
+    """One audit row for an import (or its refusal) in the workspace."""
+    with workspace.transaction(ws):
+        ws.execute(
+            "INSERT INTO audit (at, actor, name, verified, role, action, entity, entity_id, field, new_value, "
+            "allowed, detail) VALUES (?, ?, ?, ?, ?, ?, 'import', ?, ?, ?, ?, ?)",
+            [workspace.stored(utc_now()), person.who if person else "(nobody signed in)",
+             person.name if person else "", int(bool(person and person.verified)),
+             person.role_label if person else "", "import" if allowed else "refused", import_id, table_name,
+             outcome, int(allowed), detail],
+        )
 
 
 def _about_the_file(exc: duckdb.Error, path: Path) -> bool:

@@ -1,5 +1,5 @@
 """The workspace store: the joint work people type in (initiatives, scores,
-meetings, decisions, action items, the change log), kept apart from the
+meetings, decisions, action items, the audit), kept apart from the
 analytics file.
 
 Company data is large, loaded in batches and rebuildable; joint work is
@@ -174,10 +174,22 @@ def frame(ws: sqlite3.Connection, sql: str, params: Sequence[Any] | dict = (), d
 # ---------------------------------------------------------------- moving in
 
 JOINT_TABLES = ("initiatives", "meetings", "decisions", "action_items", "change_log")
+# Where each table of an older analytics file lands here (the change log is
+# now part of the audit, migration 2).
+TARGETS = {"initiatives": "initiatives", "meetings": "meetings", "decisions": "decisions",
+           "action_items": "action_items", "change_log": "audit"}
 
 
 def columns(ws: sqlite3.Connection, table: str) -> list[str]:
     return [r[1] for r in ws.execute(f"PRAGMA table_info({table})")]
+
+
+def _as_audit(row: dict) -> dict:
+    """A change-log row of an older file as an audit row: a typed name, not verified."""
+    return {"audit_id": row["change_id"], "at": row["changed_at"], "actor": f"{row['author']} (not verified)",
+            "name": row["author"], "verified": 0, "role": row["role"], "action": "edit", "entity": row["entity"],
+            "entity_id": row["entity_id"], "field": row["field"], "old_value": row["old_value"],
+            "new_value": row["new_value"], "allowed": 1, "detail": None}
 
 
 def move_in(path: str | os.PathLike, tables: dict[str, list[dict]], source: str) -> int:
@@ -190,19 +202,23 @@ def move_in(path: str | os.PathLike, tables: dict[str, list[dict]], source: str)
     if not total:
         return 0
     with opened(path) as ws, transaction(ws):
-        incoming = {t: {tuple(stored(r[c]) for c in columns(ws, t)) for r in tables.get(t, [])} for t in JOINT_TABLES}
-        present = {t: set(rows(ws, f"SELECT {', '.join(columns(ws, t))} FROM {t}")) for t in JOINT_TABLES}
+        incoming, present = {}, {}
+        for table, target in TARGETS.items():
+            names = columns(ws, target)
+            rows_in = [_as_audit(r) for r in tables.get(table, [])] if target == "audit" else tables.get(table, [])
+            incoming[target] = {tuple(stored(r[c]) for c in names) for r in rows_in}
+            present[target] = set(rows(ws, f"SELECT {', '.join(names)} FROM {target}"))
         if any(present.values()):
-            if all(incoming[t] <= present[t] for t in JOINT_TABLES):
+            if all(incoming[t] <= present[t] for t in incoming):
                 return 0
             raise WorkspaceError(
                 f"{path} already holds other joint work, so the initiatives, meetings and change log of "
                 f"{source} were not moved into it and nothing was changed. Move that workspace aside "
                 "(or point this database elsewhere) and open the database again.")
-        for table in JOINT_TABLES:  # parents first: the foreign keys hold
-            names = columns(ws, table)
-            ws.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
-                           sorted(incoming[table], key=lambda r: (r[0] is None, r[0])))
+        for target in incoming:  # parents first: the foreign keys hold
+            names = columns(ws, target)
+            ws.executemany(f"INSERT INTO {target} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+                           sorted(incoming[target], key=lambda r: (r[0] is None, r[0])))
         ws.execute("INSERT INTO moved_in VALUES (?, ?, ?)",
                    [source, stored(datetime.now(timezone.utc).replace(tzinfo=None)), total])
     return total

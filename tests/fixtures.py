@@ -11,6 +11,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from cxhub import db, ingest, rollups
+from cxhub.access import Person
 from cxhub.kpis import Period
 
 # The tiny company's month of reference (see TINY_SQL) and its touchpoints.
@@ -196,8 +197,12 @@ def write(tmp_path, name, text: str | bytes) -> Path:
     return p
 
 
+# The person the tests import as: an admin whose identity is verified.
+ADMIN = Person("Test admin", "admin", email="admin@example.com", verified=True)
+
+
 def load(path, table, file, dry_run=False):
-    return ingest.import_file(path, table, file, dry_run=dry_run)
+    return ingest.import_file(path, table, file, dry_run=dry_run, person=ADMIN)
 
 
 def rows(path, sql):

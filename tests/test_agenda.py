@@ -13,8 +13,8 @@ from cxhub.kpis import Period
 
 from fixtures import TINY_TOUCHPOINTS as TPS
 
-CMO = joint.Editor("Claire", "CMO")
-CIO = joint.Editor("Ian", "CIO")
+CMO = joint.Person("Claire", "CMO")
+CIO = joint.Person("Ian", "CIO")
 
 
 @pytest.mark.parametrize("meeting, data_end, month", [

@@ -200,7 +200,7 @@ def hostile_db(tmp_path):
     with con.cursor() as cur:
         cur.execute("UPDATE touchpoints SET name = ? WHERE touchpoint_id = 'web'", [BEACON])
         cur.execute("INSERT INTO touchpoints VALUES ('data', 'Data ![d](http://beacon.test/d.png)', 'digital', 'CIO')")
-    who = joint.Editor("Eve ![e](http://beacon.test/e.png)", "CMO")
+    who = joint.Person("Eve ![e](http://beacon.test/e.png)", "CMO")
     ws = workspace.connect(workspace.path_for(path))
     joint.add_decision(ws, date(2025, 4, 10), "Fund ![f](http://beacon.test/f.png) **now**", who)
     joint.create_initiative(ws, {"title": "![t](http://beacon.test/t.png)", "owner": "CMO", "cost_band": "S",

@@ -10,12 +10,12 @@ from datetime import date, datetime
 
 import pytest
 
-from cxhub import joint, workspace
+from cxhub import access, joint, workspace
 
 from fixtures import TINY_TOUCHPOINTS as TPS
 
-CMO = joint.Editor("Claire", "CMO")
-CIO = joint.Editor("Ian", "CIO")
+CMO = joint.Person("Claire", "CMO")
+CIO = joint.Person("Ian", "CIO")
 T0 = datetime(2025, 4, 1, 9, 0)
 
 
@@ -103,8 +103,8 @@ def test_the_log_is_append_only(ws):
     assert list(after["field"][len(before):]) == ["status", "status", "started_on", "status"]
     # No code path rewrites or deletes log rows, and the workspace itself refuses to.
     for module in (joint.changes, joint.initiatives, joint.meetings, workspace):
-        assert not re.search(r"(UPDATE|DELETE FROM)\s+change_log", inspect.getsource(module), re.IGNORECASE)
-    for statement in ("UPDATE change_log SET author = 'Mallory'", "DELETE FROM change_log"):
+        assert not re.search(r"(UPDATE|DELETE FROM)\s+audit", inspect.getsource(module), re.IGNORECASE)
+    for statement in ("UPDATE audit SET actor = 'Mallory'", "DELETE FROM audit"):
         with pytest.raises(Exception, match="append-only"):
             ws.execute(statement)
     assert joint.history(ws).fillna("∅").to_dict("records") == after.fillna("∅").to_dict("records")
@@ -142,7 +142,7 @@ def test_a_batch_with_one_bad_value_changes_nothing(ws):
 def test_bad_edits_are_refused_with_the_rule(ws, values, message):
     a = add(ws, "A", cmo=(4, 2), cio=(4, 2))
     before = table_state(ws)
-    with pytest.raises(joint.EditRefused) as refused:
+    with pytest.raises(access.Refused) as refused:  # a broken rule, or a score of another role
         joint.update_initiatives(ws, {a: values}, CMO, known_touchpoints=TPS)
     assert message in str(refused.value)
     assert table_state(ws) == before
@@ -151,10 +151,10 @@ def test_bad_edits_are_refused_with_the_rule(ws, values, message):
 def test_a_new_initiative_needs_a_title_and_an_editor(ws):
     with pytest.raises(joint.EditRefused, match="Title"):
         joint.create_initiative(ws, {"owner": "CMO", "cost_band": "S"}, CMO, known_touchpoints=TPS)
-    with pytest.raises(joint.EditRefused, match="display name"):
-        joint.Editor(" ", "CMO")
-    with pytest.raises(joint.EditRefused, match="Role 'CFO'"):
-        joint.Editor("Fay", "CFO")
+    with pytest.raises(access.Refused, match="display name"):
+        joint.Person(" ", "CMO")
+    with pytest.raises(access.Refused, match="Role 'CFO'"):
+        joint.Person("Fay", "CFO")
     assert joint.initiatives(ws).empty and joint.history(ws).empty
 
 

@@ -18,8 +18,8 @@ from cxhub.kpis import CATALOG, Period, scorecard
 from fixtures import TINY_TOUCHPOINTS as TPS
 
 MEETING = date(2025, 4, 10)
-CMO = joint.Editor("Claire", "CMO")
-CIO = joint.Editor("Ian", "CIO")
+CMO = joint.Person("Claire", "CMO")
+CIO = joint.Person("Ian", "CIO")
 DECISION = "Fund <b>callbacks</b> & measure FCR"  # markup must come out as text
 
 

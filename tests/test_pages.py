@@ -9,7 +9,7 @@ import pandas as pd
 
 import pytest
 
-from cxhub import db, joint, workspace
+from cxhub import access, db, joint, workspace
 
 from fixtures import app, open_page, texts
 
@@ -108,6 +108,11 @@ def test_first_start_without_a_database_builds_the_demo(tmp_path, monkeypatch):
 
 def test_data_page_upload_dry_run_then_load(tiny_db_path, monkeypatch):
     at = open_page(app(tiny_db_path, monkeypatch), "data")
+    # Loading is an admin's: before picking that role there is no upload and no rejected rows.
+    assert not [s for s in at.selectbox if s.key == "data_table"]
+    assert any("is for an admin" in i.value for i in at.info)
+    at.session_state["_editor"] = joint.Person("Dana", "admin")
+    at = at.run()
     at.selectbox(key="data_table").set_value("interactions").run()
     csv = (b"interaction_id,customer_id,touchpoint_id,occurred_at,resolved\n"
            b"n1,c1,web,2025-03-30T10:00:00Z,yes\nn2,c1,fax,2025-03-30T10:00:00Z,yes\n")
@@ -155,7 +160,7 @@ def read(path, fn, *args):
         return fn(ws, *args)
 
 
-CMO = joint.Editor("Test CMO", "CMO")
+CMO = joint.Person("Test CMO", "CMO")
 
 
 def seed_edits(at, key, edited_rows):
@@ -167,10 +172,10 @@ def test_identity_is_picked_once_per_session(writable_demo, monkeypatch):
     at = joint_page(writable_demo, monkeypatch, "priorities")
     assert "Pick your name and role in the sidebar to edit." in texts(at)
     at.sidebar.text_input(key="identity_name").input("Ana")
-    at.sidebar.radio(key="identity_role").set_value("CIO")
+    at.sidebar.radio(key="identity_role").set_value("cio")
     at = at.sidebar.button[0].click().run()
     assert not at.exception
-    assert at.session_state["_editor"] == joint.Editor("Ana", "CIO")
+    assert at.session_state["_editor"] == joint.Person("Ana", "CIO")
     assert "Editing as **Ana** (CIO)" in "\n".join(c.value for c in at.sidebar.caption)
 
 
@@ -289,3 +294,34 @@ def test_a_small_sample_is_greyed_with_its_n(tiny_db_path, monkeypatch):
     assert csat.value == "57.1%" and not csat.delta
     assert "n = 7, too few to judge · target 60.0%" in texts(at)
     assert "n = 7 (CSAT responses) · 95% interval" in csat.help
+
+
+# ---- personal mode: who acts, and what each role is shown ----------------------
+
+@pytest.mark.parametrize("url_path", PAGES)
+def test_every_page_says_identities_are_not_verified(demo_db_path, monkeypatch, url_path):
+    at = open_page(app(demo_db_path, monkeypatch), url_path)
+    assert any("Personal mode: identities are not verified." in c.value for c in at.sidebar.caption)
+
+
+def test_verbatims_are_withheld_until_a_role_that_may_read_them(demo_db_path, monkeypatch):
+    at = app(demo_db_path, monkeypatch, {"period": "custom", "start": "2026-05-01", "end": "2026-06-30"})
+    at = open_page(at, "touchpoint-mobile_app")
+    comments = next(df.value for df in at.dataframe if "comment" in df.value.columns)
+    assert set(comments["comment"]) == {access.WITHHELD} and len(comments) > 0
+    at.session_state["_editor"] = joint.Person("Ana", "analyst")
+    comments = next(df.value for df in at.run().dataframe if "comment" in df.value.columns)
+    assert access.WITHHELD not in set(comments["comment"]) and comments["comment"].str.len().min() > 0
+
+
+def test_only_an_admin_has_the_audit_page(writable_demo, monkeypatch):
+    at = joint_page(writable_demo, monkeypatch, "priorities", joint.Person("Ana", "analyst"))
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app_pages/audit_log.py")
+    at.session_state["_editor"] = joint.Person("Dana", "admin")
+    at = at.run().switch_page("app_pages/audit_log.py").run()
+    assert not at.exception and at.title[0].value == "Audit"
+    audit = at.dataframe[0].value
+    # The demo's story, as typed names: the CMO's and the CIO's edits, not verified.
+    assert {"Claire Martin (not verified)", "Ian Okafor (not verified)"} <= set(audit["actor"])
+    assert not audit["verified"].any()

@@ -9,11 +9,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cxhub import db, ingest, rollups
+from cxhub import db, rollups
 from cxhub.kpis import details, engine, sources
 from cxhub.kpis.period import Filters, Period
 
-from fixtures import TOUCHPOINTS, snapshot, write
+from fixtures import TOUCHPOINTS, load, snapshot, write
 
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
 Q3 = Period(date(2026, 7, 1), date(2026, 9, 30))
@@ -98,13 +98,13 @@ def customer_days(path):
 @pytest.fixture
 def base(tmp_path):
     path = tmp_path / "cx.duckdb"
-    ingest.import_file(path, "touchpoints", write(tmp_path, "tp.csv", TOUCHPOINTS))
+    load(path, "touchpoints", write(tmp_path, "tp.csv", TOUCHPOINTS))
     return path
 
 
 def test_each_import_rebuilds_the_rollups(base, tmp_path):
     assert customer_days(base) == []
-    ingest.import_file(base, "orders", write(tmp_path, "o1.csv", ORDERS
+    load(base, "orders", write(tmp_path, "o1.csv", ORDERS
                                              + "o1,c1,web,2026-01-05 10:00:00,10\n"
                                              + "o2,c1,web,2026-01-05 18:00:00,5\n"
                                              + "o3,c1,web,2026-03-02 10:00:00,7\n"))
@@ -115,7 +115,7 @@ def test_each_import_rebuilds_the_rollups(base, tmp_path):
         ("c1", mar2, 1, 7.0, jan5, jan5, None),
     ]
     # A second file adds an earlier order: first day, links and counts follow.
-    ingest.import_file(base, "orders", write(tmp_path, "o2.csv", ORDERS + "o4,c1,web,2025-12-31 23:00:00,1\n"))
+    load(base, "orders", write(tmp_path, "o2.csv", ORDERS + "o4,c1,web,2025-12-31 23:00:00,1\n"))
     dec31 = date(2025, 12, 31)
     assert [(r[1], r[2], r[4], r[5], r[6]) for r in customer_days(base)] == [
         (dec31, 1, dec31, None, jan5), (jan5, 2, dec31, dec31, mar2), (mar2, 1, dec31, jan5, None),
@@ -123,7 +123,7 @@ def test_each_import_rebuilds_the_rollups(base, tmp_path):
 
 
 def test_interaction_days_follow_customer_imports(base, tmp_path):
-    ingest.import_file(base, "interactions", write(
+    load(base, "interactions", write(
         tmp_path, "i.csv", "interaction_id,customer_id,touchpoint_id,occurred_at,intent,resolved,handle_seconds\n"
         "i1,c1,contact_center,2026-02-01 09:00:00,billing,true,60\n"
         "i2,c1,web,2026-02-05 09:00:00,billing,,\n"          # c1 came back within 7 days: i1 is no FCR
@@ -142,17 +142,17 @@ def test_interaction_days_follow_customer_imports(base, tmp_path):
 
     # No customers yet: none of the 4 is known; FCR 1 of 2 (i3 only; i4 has no flag).
     assert read() == ({"fcr": 50.0, "scv_coverage": 0.0}, {"(unknown)": 4})
-    ingest.import_file(base, "customers", write(tmp_path, "c.csv", "customer_id,signup_date,segment,region\n"
+    load(base, "customers", write(tmp_path, "c.csv", "customer_id,signup_date,segment,region\n"
                                                 "c1,2025-01-01,smb,North\n"))
     # c1's two interactions are now known and in segment smb.
     assert read() == ({"fcr": 50.0, "scv_coverage": 50.0}, {"(unknown)": 2, "smb": 2})
 
 
 def test_a_refused_import_leaves_the_rollups_as_they_were(base, tmp_path):
-    ingest.import_file(base, "orders", write(tmp_path, "o1.csv", ORDERS + "o1,c1,web,2026-01-05 10:00:00,10\n"))
+    load(base, "orders", write(tmp_path, "o1.csv", ORDERS + "o1,c1,web,2026-01-05 10:00:00,10\n"))
     before = snapshot(base)
     bad = write(tmp_path, "bad.csv", "order_id,customer_id\no2,c1\n")  # lacks required columns
-    assert ingest.import_file(base, "orders", bad).outcome == "refused"
+    assert load(base, "orders", bad).outcome == "refused"
     assert snapshot(base) == before
 
 
@@ -164,7 +164,7 @@ def test_a_failed_rebuild_rolls_the_load_back(base, tmp_path, monkeypatch):
     monkeypatch.setattr(rollups, "refresh", broken)
     # Not the file's fault: the import fails with the database's reason and changes nothing.
     with pytest.raises(db.DatabaseError, match="refreshing the rollups failed .disk full while rebuilding"):
-        ingest.import_file(base, "orders", write(tmp_path, "o.csv", ORDERS + "o1,c1,web,2026-01-05 10:00:00,10\n"))
+        load(base, "orders", write(tmp_path, "o.csv", ORDERS + "o1,c1,web,2026-01-05 10:00:00,10\n"))
     assert snapshot(base) == before
 
 

@@ -1,10 +1,11 @@
 """Joint work, kept in the workspace store (cxhub/workspace.py): the
 initiatives both executives score, the steering meetings with their
-decisions and action items, and the change log. The agenda and "is it
+decisions and action items, and the audit of every change. The agenda and "is it
 working?" read the analytics file beside it (cxhub.joint.agenda,
 cxhub.joint.progress)."""
 
-from cxhub.joint.changes import ROLES, Editor, EditRefused, history
+from cxhub.access import Person
+from cxhub.joint.changes import EditRefused, audit, history
 from cxhub.joint.initiatives import (
     ALIGNMENT_DEFINITION, CLOSED, COST_BANDS, DISCUSSION_GAP, FIELD, FIELDS, OWNERS, PRIORITY_DEFINITION,
     STATUSES, Field, create_initiative, expected_change, initiatives, normalize, update_initiatives,
@@ -15,7 +16,7 @@ from cxhub.joint.meetings import (
 )
 
 __all__ = [
-    "ROLES", "Editor", "EditRefused", "history",
+    "Person", "EditRefused", "audit", "history",
     "ALIGNMENT_DEFINITION", "CLOSED", "COST_BANDS", "DISCUSSION_GAP", "FIELD", "FIELDS", "OWNERS",
     "PRIORITY_DEFINITION", "STATUSES", "Field", "create_initiative", "expected_change", "initiatives", "normalize",
     "update_initiatives",

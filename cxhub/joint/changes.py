@@ -1,42 +1,57 @@
-"""What every joint-work write shares: who makes it (Editor), how a refusal
-reads (EditRefused), how values are read from people and written to the
-change log, and the change log itself (append-only, in the workspace)."""
+"""What every joint-work write shares: how a refusal reads (EditRefused for
+a broken rule; access.AccessRefused for a right the person lacks, audited),
+how values are read from people, and the audit rows every change leaves
+(append-only, in the workspace)."""
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
 from cxhub import workspace
+from cxhub.access import AccessRefused, Person, Refused
+from cxhub.db import utc_now
 
-ROLES = ("CMO", "CIO")
-
-
-class EditRefused(ValueError):
-    """An edit that breaks a rule; nothing was written. `errors` lists each
-    broken rule in words that name the item, the field and the value."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
-        self.errors = errors
+class EditRefused(Refused):
+    """An edit that breaks a rule (a score of 7, a due date before the
+    start); nothing was written."""
 
 
-@dataclass(frozen=True)
-class Editor:
-    """Who is making a change: a display name and the role they act in."""
+def guarded(entity: str) -> Callable:
+    """Make a joint-work write's access refusals audited: the write's
+    transaction has rolled back when the refusal arrives here, and the
+    refusal is recorded on its own (about `entity`), then raised again."""
 
-    name: str
-    role: str
+    def wrap(write: Callable) -> Callable:
+        @functools.wraps(write)
+        def run(ws: sqlite3.Connection, *args, **kwargs):
+            try:
+                return write(ws, *args, **kwargs)
+            except AccessRefused as exc:
+                person = next((a for a in (*args, *kwargs.values()) if isinstance(a, Person)), None)
+                record_refusal(ws, person, entity, exc)
+                raise
 
-    def __post_init__(self) -> None:
-        if not self.name or not self.name.strip():
-            raise EditRefused(["Pick a display name before editing."])
-        if self.role not in ROLES:
-            raise EditRefused([f"Role {self.role!r} is not one of {', '.join(ROLES)}."])
+        return run
+
+    return wrap
+
+
+def record_refusal(ws: sqlite3.Connection, person: Person | None, entity: str, exc: AccessRefused,
+                   at: datetime | None = None) -> None:
+    """One audit row for a refused action (its own transaction)."""
+    with workspace.transaction(ws):
+        ws.execute(
+            "INSERT INTO audit (at, actor, name, verified, role, action, entity, field, allowed, detail) "
+            "VALUES (?, ?, ?, ?, ?, 'refused', ?, NULL, 0, ?)",
+            [workspace.stored(at or utc_now()), person.who if person else "(nobody signed in)",
+             person.name if person else "", int(bool(person and person.verified)),
+             person.role_label if person else "", entity, "; ".join(exc.errors)],
+        )
 
 
 def as_date(value: Any) -> date | None:
@@ -63,7 +78,7 @@ def blank(value: Any) -> bool:
 
 
 def as_text(value: Any) -> str | None:
-    """How a value is written in the change log."""
+    """How a value is written in the audit."""
     if value is None:
         return None
     if isinstance(value, (list, tuple)):
@@ -73,23 +88,36 @@ def as_text(value: Any) -> str | None:
     return str(value)
 
 
-def log(ws: sqlite3.Connection, entity: str, entity_id: int, field: str, old: Any, new: Any, editor: Editor,
-        at: datetime) -> None:
-    """One change-log row (inside the caller's transaction)."""
+def log(ws: sqlite3.Connection, entity: str, entity_id: int, field: str, old: Any, new: Any, person: Person,
+        at: datetime, action: str = "edit") -> None:
+    """One audit row for one changed field (inside the caller's transaction)."""
     ws.execute(
-        "INSERT INTO change_log (entity, entity_id, field, old_value, new_value, author, role, changed_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [entity, entity_id, field, as_text(old), as_text(new), editor.name.strip(), editor.role,
-         workspace.stored(at)],
+        "INSERT INTO audit (at, actor, name, verified, role, action, entity, entity_id, field, old_value, "
+        "new_value, allowed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+        [workspace.stored(at), person.who, person.name, int(person.verified), person.role_label, action, entity,
+         entity_id, field, as_text(old), as_text(new)],
     )
 
 
 def history(ws: sqlite3.Connection, entity: str = "initiative", entity_id: int | None = None) -> pd.DataFrame:
-    """The change log, oldest first: for one item, or for all of a kind."""
-    sql = ("SELECT change_id, entity, entity_id, field, old_value, new_value, author, role, changed_at "
-           "FROM change_log WHERE entity = ?")
+    """The changes made to one item (or all of a kind), oldest first: who by
+    name and by identity (verified email, cli:<user>, or a name marked not
+    verified), role, time, field, before and after."""
+    sql = ("SELECT audit_id AS change_id, entity, entity_id, field, old_value, new_value, name AS author, "
+           "actor AS identity, verified, role, at AS changed_at FROM audit "
+           "WHERE allowed = 1 AND action <> 'import' AND entity = ?")
     params: list[Any] = [entity]
     if entity_id is not None:
         sql += " AND entity_id = ?"
         params.append(int(entity_id))
-    return workspace.frame(ws, sql + " ORDER BY change_id", params, dates=["changed_at"])
+    return workspace.frame(ws, sql + " ORDER BY audit_id", params, dates=["changed_at"], flags=["verified"])
+
+
+def audit(ws: sqlite3.Connection, since: date | None = None) -> pd.DataFrame:
+    """The whole audit, oldest first (from a day on, when given)."""
+    sql = "SELECT * FROM audit"
+    params: list[Any] = []
+    if since is not None:
+        sql += " WHERE at >= ?"
+        params.append(since.isoformat())
+    return workspace.frame(ws, sql + " ORDER BY audit_id", params, dates=["at"], flags=["verified", "allowed"])

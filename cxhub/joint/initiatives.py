@@ -19,9 +19,10 @@ from typing import Any, Collection, Iterable
 
 import pandas as pd
 
-from cxhub import workspace
+from cxhub import access, workspace
+from cxhub.access import AccessRefused, Person
 from cxhub.db import utc_now
-from cxhub.joint.changes import Editor, EditRefused, as_date, as_text, blank, log
+from cxhub.joint.changes import EditRefused, as_date, as_text, blank, guarded, log
 from cxhub.kpis.catalog import KPIS
 
 OWNERS = ("CMO", "CIO", "Joint")
@@ -132,10 +133,11 @@ def expected_change(effect: str) -> float | None:
 
 
 
-def _check_values(label: str, values: dict[str, Any], editor: Editor, known_touchpoints: Collection[str],
-                  current: dict | None) -> tuple[dict, list[str]]:
-    """Normalized values that differ from `current`, and the broken rules."""
-    changed, errors = {}, []
+def _check_values(label: str, values: dict[str, Any], person: Person, known_touchpoints: Collection[str],
+                  current: dict | None) -> tuple[dict, list[str], list[str]]:
+    """Normalized values that differ from `current`, the broken rules, and
+    the scores this person's role may not give."""
+    changed, errors, denied = {}, [], []
     for name, raw in values.items():
         f = FIELD.get(name)
         if f is None:
@@ -148,15 +150,15 @@ def _check_values(label: str, values: dict[str, Any], editor: Editor, known_touc
             continue
         if current is not None and _same(current.get(name), value):
             continue
-        if f.role and f.role != editor.role:
-            errors.append(f"{label}: {f.label} is the {f.role}'s score; you act as {editor.role}.")
+        if f.role and not access.may(person, f"score_as_{f.role.lower()}"):
+            denied.append(f"{label}: {f.label} is the {f.role}'s score; you act as {person.role_label}.")
             continue
         changed[name] = value
     merged = {**(current or {}), **changed}
     start, due = merged.get("started_on"), merged.get("due_date")
     if start and due and due < start:
         errors.append(f"{label}: Due {due} refused — it is before Started {start}.")
-    return changed, errors
+    return changed, errors, denied
 
 
 def _autostart(changed: dict, current: dict, today: date) -> None:
@@ -164,18 +166,22 @@ def _autostart(changed: dict, current: dict, today: date) -> None:
         changed["started_on"] = today
 
 
-def create_initiative(ws: sqlite3.Connection, values: dict[str, Any], editor: Editor, *,
+@guarded("initiative")
+def create_initiative(ws: sqlite3.Connection, values: dict[str, Any], person: Person, *,
                       known_touchpoints: Collection[str], at: datetime | None = None) -> int:
-    """Add an initiative and log each field it starts with. Touchpoints must
+    """Add an initiative and audit each field it starts with. Touchpoints must
     be among `known_touchpoints` (the analytics file's touchpoints table).
     Returns its id."""
+    access.require(person, "edit_joint_work", "Adding an initiative")
     at = at or utc_now()
     values = {"status": "proposed", **values}
     label = f"New initiative {values.get('title') or ''!r}".strip()
     for f in FIELDS:
         if f.required and f.name not in values:
             values[f.name] = None  # reported as required
-    changed, errors = _check_values(label, values, editor, known_touchpoints, None)
+    changed, errors, denied = _check_values(label, values, person, known_touchpoints, None)
+    if denied:
+        raise AccessRefused(denied)
     if errors:
         raise EditRefused(errors)
     _autostart(changed, {}, at.date())
@@ -188,7 +194,7 @@ def create_initiative(ws: sqlite3.Connection, values: dict[str, Any], editor: Ed
         ).fetchall()[0][0]
         for name in names:
             if not blank(changed[name]) and changed[name] != []:
-                log(ws, "initiative", new_id, name, None, changed[name], editor, at)
+                log(ws, "initiative", new_id, name, None, changed[name], person, at, action="create")
     return new_id
 
 
@@ -211,28 +217,33 @@ def _current(ws: sqlite3.Connection, ids: Iterable[int]) -> dict[int, dict]:
     return out
 
 
-def update_initiatives(ws: sqlite3.Connection, edits: dict[int, dict[str, Any]], editor: Editor, *,
+@guarded("initiative")
+def update_initiatives(ws: sqlite3.Connection, edits: dict[int, dict[str, Any]], person: Person, *,
                        known_touchpoints: Collection[str], at: datetime | None = None) -> int:
     """Apply edits {initiative_id: {field: value}} all together, or none of
     them: every rule is checked first and a single broken rule refuses the
-    whole batch. Each changed field is logged once. Returns how many fields
+    whole batch. Each changed field is audited once. Returns how many fields
     changed."""
+    access.require(person, "edit_joint_work", "Editing initiatives")
     at = at or utc_now()
     count = 0
     with workspace.transaction(ws):
         current = _current(ws, edits)
-        errors, planned = [], {}
+        errors, denied, planned = [], [], {}
         for initiative_id, values in edits.items():
             row = current.get(int(initiative_id))
             if row is None:
                 errors.append(f"Initiative {initiative_id} does not exist.")
                 continue
             label = f"Initiative {initiative_id} {row['title']!r}"
-            changed, problems = _check_values(label, values, editor, known_touchpoints, row)
+            changed, problems, refused = _check_values(label, values, person, known_touchpoints, row)
             errors += problems
+            denied += refused
             _autostart(changed, row, at.date())
             if changed:
                 planned[int(initiative_id)] = changed
+        if denied:
+            raise AccessRefused(denied)
         if errors:
             raise EditRefused(errors)
         for initiative_id, changed in planned.items():
@@ -240,7 +251,7 @@ def update_initiatives(ws: sqlite3.Connection, edits: dict[int, dict[str, Any]],
             ws.execute(f"UPDATE initiatives SET {sets}, updated_at = ? WHERE initiative_id = ?",
                        [workspace.stored(v) for v in changed.values()] + [workspace.stored(at), initiative_id])
             for name, value in changed.items():
-                log(ws, "initiative", initiative_id, name, current[initiative_id][name], value, editor, at)
+                log(ws, "initiative", initiative_id, name, current[initiative_id][name], value, person, at)
                 count += 1
     return count
 

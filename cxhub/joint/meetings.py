@@ -10,23 +10,28 @@ from typing import Any
 
 import pandas as pd
 
-from cxhub import workspace
+from cxhub import access, workspace
+from cxhub.access import Person
 from cxhub.db import utc_now
-from cxhub.joint.changes import Editor, EditRefused, as_date, blank, log
+from cxhub.joint.changes import EditRefused, as_date, blank, guarded, log
 from cxhub.kpis.catalog import KPIS
 
 ACTION_STATUSES = ("open", "done", "dropped")
 
 
-def _hold(ws: sqlite3.Connection, meeting_date: date, editor: Editor, at: datetime) -> None:
-    ws.execute("INSERT INTO meetings VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-               [meeting_date.isoformat(), editor.name.strip(), workspace.stored(at)])
+def _hold(ws: sqlite3.Connection, meeting_date: date, person: Person, at: datetime) -> None:
+    added = ws.execute("INSERT INTO meetings VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                       [meeting_date.isoformat(), person.name, workspace.stored(at)]).rowcount
+    if added:
+        log(ws, "meeting", None, "meeting_date", None, meeting_date, person, at, action="record")
 
 
-def hold_meeting(ws: sqlite3.Connection, meeting_date: date, editor: Editor, at: datetime | None = None) -> None:
+@guarded("meeting")
+def hold_meeting(ws: sqlite3.Connection, meeting_date: date, person: Person, at: datetime | None = None) -> None:
     """Record that a steering meeting takes place on this date (idempotent)."""
+    access.require(person, "edit_joint_work", "Recording a meeting")
     with workspace.transaction(ws):
-        _hold(ws, meeting_date, editor, at or utc_now())
+        _hold(ws, meeting_date, person, at or utc_now())
 
 
 def _check_links(ws: sqlite3.Connection, initiative_id, kpi_id) -> list[str]:
@@ -39,9 +44,11 @@ def _check_links(ws: sqlite3.Connection, initiative_id, kpi_id) -> list[str]:
     return errors
 
 
-def add_decision(ws: sqlite3.Connection, meeting_date: date, text: str, editor: Editor,
+@guarded("decision")
+def add_decision(ws: sqlite3.Connection, meeting_date: date, text: str, person: Person,
                  initiative_id: int | None = None, kpi_id: str | None = None, at: datetime | None = None) -> int:
     """Record a decision taken at a meeting, optionally about an initiative or a KPI."""
+    access.require(person, "edit_joint_work", "Recording a decision")
     at = at or utc_now()
     with workspace.transaction(ws):
         errors = _check_links(ws, initiative_id, kpi_id)
@@ -49,19 +56,23 @@ def add_decision(ws: sqlite3.Connection, meeting_date: date, text: str, editor: 
             errors.insert(0, "A decision needs its text.")
         if errors:
             raise EditRefused(errors)
-        _hold(ws, meeting_date, editor, at)
-        return ws.execute(
+        _hold(ws, meeting_date, person, at)
+        decision_id = ws.execute(
             "INSERT INTO decisions (meeting_date, text, initiative_id, kpi_id, author, role, recorded_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING decision_id",
             [meeting_date.isoformat(), text.strip(), None if initiative_id is None else int(initiative_id), kpi_id,
-             editor.name.strip(), editor.role, workspace.stored(at)],
+             person.name, person.role_label, workspace.stored(at)],
         ).fetchall()[0][0]
+        log(ws, "decision", decision_id, "text", None, text.strip(), person, at, action="record")
+    return decision_id
 
 
+@guarded("action")
 def add_action(ws: sqlite3.Connection, meeting_date: date, text: str, owner: str, due_date: Any,
-               editor: Editor, initiative_id: int | None = None, kpi_id: str | None = None,
+               person: Person, initiative_id: int | None = None, kpi_id: str | None = None,
                at: datetime | None = None) -> int:
     """Record an action item raised at a meeting; it stays on later agendas until closed."""
+    access.require(person, "edit_joint_work", "Recording an action item")
     at = at or utc_now()
     with workspace.transaction(ws):
         errors = _check_links(ws, initiative_id, kpi_id)
@@ -78,7 +89,7 @@ def add_action(ws: sqlite3.Connection, meeting_date: date, text: str, owner: str
             errors.append(f"Due date {due_date!r} is not a date (YYYY-MM-DD).")
         if errors:
             raise EditRefused(errors)
-        _hold(ws, meeting_date, editor, at)
+        _hold(ws, meeting_date, person, at)
         action_id = ws.execute(
             "INSERT INTO action_items (meeting_date, text, owner, due_date, status, initiative_id, kpi_id, created_at) "
             "VALUES (?, ?, ?, ?, 'open', ?, ?, ?) RETURNING action_id",
@@ -86,14 +97,16 @@ def add_action(ws: sqlite3.Connection, meeting_date: date, text: str, owner: str
              None if initiative_id is None else int(initiative_id), kpi_id, workspace.stored(at)],
         ).fetchall()[0][0]
         for name, value in (("text", text.strip()), ("owner", owner.strip()), ("due_date", due), ("status", "open")):
-            log(ws, "action", action_id, name, None, value, editor, at)
+            log(ws, "action", action_id, name, None, value, person, at, action="create")
     return action_id
 
 
-def set_action_statuses(ws: sqlite3.Connection, changes: dict[int, str], editor: Editor,
+@guarded("action")
+def set_action_statuses(ws: sqlite3.Connection, changes: dict[int, str], person: Person,
                         on: date | None = None, at: datetime | None = None) -> int:
     """Close (done / dropped) or reopen action items {action_id: status}, all
-    or none, logging each change. Returns how many changed."""
+    or none, auditing each change. Returns how many changed."""
+    access.require(person, "edit_joint_work", "Changing an action item's status")
     at = at or utc_now()
     count = 0
     with workspace.transaction(ws):
@@ -112,15 +125,15 @@ def set_action_statuses(ws: sqlite3.Connection, changes: dict[int, str], editor:
             closed_on = None if status == "open" else (on or at.date())
             ws.execute("UPDATE action_items SET status = ?, closed_on = ? WHERE action_id = ?",
                        [status, workspace.stored(closed_on), action_id])
-            log(ws, "action", action_id, "status", before, status, editor, at)
+            log(ws, "action", action_id, "status", before, status, person, at)
             count += 1
     return count
 
 
-def set_action_status(ws: sqlite3.Connection, action_id: int, status: str, editor: Editor,
+def set_action_status(ws: sqlite3.Connection, action_id: int, status: str, person: Person,
                       on: date | None = None, at: datetime | None = None) -> None:
     """Close (done / dropped) or reopen one action item, logging the change."""
-    set_action_statuses(ws, {action_id: status}, editor, on, at)
+    set_action_statuses(ws, {action_id: status}, person, on, at)
 
 
 # ---------------------------------------------------------------- reading

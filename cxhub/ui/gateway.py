@@ -101,14 +101,14 @@ def biggest_moves(period: Period, filters: Filters):
 
 # ---- loading ---------------------------------------------------------------
 
-def dry_run(table: str, path: str, name: str):
+def dry_run(table: str, path: str, name: str, person):
     """Validate a file against the contract; nothing is written."""
-    return ingest.import_file(db_path(), table, path, dry_run=True, source_name=name)
+    return ingest.import_file(db_path(), table, path, dry_run=True, source_name=name, person=person)
 
 
-def load(table: str, path: str, name: str):
+def load(table: str, path: str, name: str, person):
     """Load a file the same way `cxhub import` does (a copy replaced atomically)."""
-    return ingest.import_file(db_path(), table, path, source_name=name)
+    return ingest.import_file(db_path(), table, path, source_name=name, person=person)
 
 
 # ---- joint work: small tables in the workspace, read fresh each run ---------
@@ -136,6 +136,10 @@ def actions(as_of: date, raised_at: date | None = None, open_only: bool = False)
 
 def meetings() -> list[date]:
     return _read(joint.meetings)
+
+
+def audit(since: date | None = None) -> pd.DataFrame:
+    return _read(joint.audit, since)
 
 
 def build_agenda(meeting_date: date) -> agenda.Agenda:

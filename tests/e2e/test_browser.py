@@ -4,6 +4,7 @@ Screenshots go to tests/e2e/screenshots/ (git-ignored) for people to look at."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -74,13 +75,13 @@ def server(database, browser):
     yield from _serve(database, browser)
 
 
-def _serve(path, browser):
+def _serve(path, browser, port: int | None = None, options: tuple = ()):
     """`streamlit run app.py` on a free port against the database at path."""
-    port = _free_port()
+    port = port or _free_port()
     env = dict(os.environ, **{db.ENV_VAR: str(path)})
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
+         "--server.headless", "true", "--server.address", "127.0.0.1", *options],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -288,3 +289,127 @@ def test_data_text_is_shown_as_text_in_the_browser(browser, hostile_server):
             assert "![x](http://127.0.0.1:9/beacon.png) **bold** :red[alert]" in page.locator("h1").first.inner_text()
         page.close()
     assert fetched == [], fetched
+
+
+# ------------------------------------------------------------------ shared mode: real sign-in
+
+ROLES = ("viewer", "analyst", "cmo", "cio", "admin")
+
+
+@pytest.fixture(scope="module")
+def provider():
+    """An OpenID Connect provider in a thread; each person's claims are set
+    through its PUT /users/{sub}."""
+    from oidc_provider_mock import run_server_in_thread
+
+    with run_server_in_thread() as server:
+        url = f"http://localhost:{server.server_port}"
+        for role in (*ROLES, "stranger"):
+            body = json.dumps({"email": f"{role}@example.com", "email_verified": True,
+                               "name": f"Test {role}"}).encode()
+            request = urllib.request.Request(f"{url}/users/{role}@example.com", data=body, method="PUT",
+                                             headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(request, timeout=10)
+        yield url
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory, browser, provider):
+    """The app in shared mode: [auth] pointing at the provider, roles in
+    cxhub.toml beside the database, strangers refused."""
+    folder = tmp_path_factory.mktemp("shared")
+    database = folder / "cxhub.duckdb"
+    con = db.connect(database)
+    demo.build_demo(con, customers=3000, end_month=demo.default_end_month(),
+                    workspace_path=workspace.path_for(database))
+    con.close()
+    (folder / "cxhub.toml").write_text('[access]\ndefault_role = "none"\n\n[access.emails]\n'
+                                       + "".join(f'"{r}@example.com" = "{r}"\n' for r in ROLES))
+    port = _free_port()
+    secrets = folder / "secrets.toml"
+    secrets.write_text(
+        f'[auth]\nredirect_uri = "http://127.0.0.1:{port}/oauth2callback"\ncookie_secret = "e2e-cookie-secret"\n'
+        f'client_id = "cxhub"\nclient_secret = "e2e-secret"\n'
+        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n')
+    for url in _serve(database, browser, port, ("--secrets.files", str(secrets))):
+        yield url, database
+
+
+def _sign_in_with_provider(browser, url: str, email: str):
+    context = browser.new_context(viewport={"width": 1600, "height": 2400})
+    page = context.new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("input[name=sub]").fill(email)  # the provider's own sign-in form
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(f"{url}/**", timeout=60_000)
+    return context, page
+
+
+def test_signed_out_sees_only_the_sign_in(browser, shared_server):
+    url, _ = shared_server
+    page = browser.new_page()
+    try:
+        for address in ("", "/priorities", "/data", "/touchpoint-web"):
+            page.goto(url + address, wait_until="domcontentloaded")
+            page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
+            _settled(page)
+            assert page.locator('[data-testid="stMetric"]').count() == 0
+            page.screenshot(path=str(SHOTS / "signed-out.png"))
+            assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+            assert page.get_by_role("heading", name="Shared scorecard").count() == 0
+    finally:
+        page.close()
+
+
+def test_a_stranger_is_refused_after_signing_in(browser, shared_server):
+    url, _ = shared_server
+    context, page = _sign_in_with_provider(browser, url, "stranger@example.com")
+    try:
+        page.get_by_text("stranger@example.com has no access to CX Hub").wait_for(timeout=60_000)
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_sees_its_row_of_the_access_table(browser, shared_server, role):
+    url, database = shared_server
+    email = f"{role}@example.com"
+    context, page = _sign_in_with_provider(browser, url, email)
+    try:
+        page.get_by_role("heading", name="Shared scorecard").wait_for(timeout=60_000)
+        label = {"cmo": "CMO", "cio": "CIO"}.get(role, role)
+        page.get_by_text(f"Signed in as {email} ({label})").wait_for(timeout=30_000)
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        assert (nav.get_by_text("Audit", exact=True).count() == 1) is (role == "admin")
+        # Customer verbatims: withheld from a viewer, shown to everyone else.
+        page.goto(f"{url}/touchpoint-mobile_app", wait_until="domcontentloaded")
+        page.get_by_role("heading", name="What detractors say").wait_for(timeout=60_000)
+        _settled(page)
+        assert (page.get_by_text("Comments are withheld for your role").count() == 1) is (role == "viewer")
+        # Joint work: read-only for a viewer; the others record a decision, audited under their email.
+        page.goto(f"{url}/meeting?date=2026-12-04", wait_until="domcontentloaded")
+        page.get_by_role("heading", name="Steering meeting").wait_for(timeout=60_000)
+        _settled(page)
+        if role == "viewer":
+            page.get_by_text("your role sees the joint work but does not edit it").wait_for(timeout=30_000)
+            assert page.get_by_role("button", name="Record decision").count() == 0
+        else:
+            text = f"Decision recorded by the {role}."
+            page.get_by_role("textbox", name="Decision", exact=True).fill(text)
+            page.get_by_role("button", name="Record decision").click()
+            page.get_by_text(text).first.wait_for(timeout=60_000)
+            with workspace.opened(workspace.path_for(database)) as ws:
+                audit = joint.audit(ws)
+            mine = audit[(audit["entity"] == "decision") & (audit["new_value"] == text)]
+            assert list(mine["actor"]) == [email] and list(mine["verified"]) == [True]
+            assert list(mine["role"]) == [label]
+        # Loading data: an admin's only.
+        page.goto(f"{url}/data", wait_until="domcontentloaded")
+        page.get_by_role("heading", name="Data & freshness").wait_for(timeout=60_000)
+        _settled(page)
+        assert (page.get_by_text("Load a file", exact=True).count() == 1) is (role == "admin")
+        page.screenshot(path=str(SHOTS / f"signed-in-{role}.png"), full_page=True)
+    finally:
+        context.close()
