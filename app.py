@@ -18,6 +18,7 @@ sections = {
     "Shared view": [
         st.Page("app_pages/scorecard.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
         st.Page("app_pages/channel_comparison.py", title="Channel comparison", icon=":material/compare_arrows:", url_path="channels"),
+        st.Page("app_pages/kpi_detail.py", title="One KPI in depth", icon=":material/query_stats:", url_path="kpi"),
     ],
     "Touchpoints": touchpoint.pages(),
     "Joint work": [

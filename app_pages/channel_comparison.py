@@ -5,19 +5,20 @@ import streamlit as st
 from cxhub import charts
 from cxhub.kpis import CATALOG, KPIS
 from cxhub.ui import gateway, layout
-from cxhub.ui.kpi_tile import definition, freshness_text
+from cxhub.ui.kpi_tile import CHANNEL_ORDERS_NOTE, definition
 
 COMPARABLE = [k.id for k in CATALOG if k.per_touchpoint]
 
 
 def render() -> None:
     view = layout.current_view()
-    st.title("Channel comparison")
-    st.caption(f"{view.period.label()} · {freshness_text(gateway.query('freshness'))}")
+    layout.heading("Channel comparison", view)
 
     kpi_id = st.selectbox("KPI", COMPARABLE, format_func=lambda i: KPIS[i].name, key="channels_kpi",
                           help="Every touchpoint on the same KPI.")
     st.caption(KPIS[kpi_id].business, help=definition(KPIS[kpi_id]))
+    if KPIS[kpi_id].family == "orders":
+        st.caption(CHANNEL_ORDERS_NOTE)
     frame = gateway.query("by_touchpoint", view.period, view.filters, kpi_ids=(kpi_id,))
     if frame.empty or frame["value"].isna().all():
         layout.no_data(f"{KPIS[kpi_id].name} in {view.period.label()}")

@@ -38,8 +38,10 @@ def _freshness() -> None:
     st.subheader("What is loaded")
     fresh = gateway.query("freshness")
     today = date.today()
+    # A generated demo ends last month by design: it is not "stale", it is the demo.
     fresh = fresh.assign(
-        status=[STATUS_WORD[db.freshness_status(t, d, today)] for t, d in zip(fresh.table_name, fresh.data_to)],
+        status=["demo data" if demo else STATUS_WORD[db.freshness_status(t, d, today)]
+                for t, d, demo in zip(fresh.table_name, fresh.data_to, fresh.demo)],
         loaded=[ago(t) for t in fresh["loaded_at"]],
     )
     st.dataframe(
@@ -94,6 +96,7 @@ def _upload(who) -> None:
         with _on_disk(upload) as path:
             result = gateway.load(table, str(path), upload.name, who)
         st.session_state["data_last_result"] = result.summary()
+        st.session_state.pop("data_file", None)  # loaded: the file is not checked or offered again
         st.rerun()
     if "data_last_result" in st.session_state:
         st.success("Loaded.")

@@ -14,8 +14,10 @@ from cxhub.ui.kpi_tile import definition, freshness_text
 
 EDITOR_ROUND = "_initiative_editor_round"
 # The ranked table's columns, left to right.
-RANKED_COLUMNS = ["initiative_id", "title", "priority", "alignment", "status", "owner", "cmo_impact", "cmo_effort",
-                  "cio_impact", "cio_effort", "cost_band", "started_on", "due_date", "touchpoints", "kpi_ids",
+# The executives' scores come right after the title: on a 1280-px projector
+# they are on screen without scrolling sideways.
+RANKED_COLUMNS = ["initiative_id", "title", "cmo_impact", "cmo_effort", "cio_impact", "cio_effort", "priority",
+                  "alignment", "status", "owner", "cost_band", "started_on", "due_date", "touchpoints", "kpi_ids",
                   "expected_effect", "description"]
 
 
@@ -54,7 +56,7 @@ def _column_config(who, touchpoint_ids: list[str]) -> dict:
                                                              help=help_text)
         else:
             cfg[f.name] = st.column_config.TextColumn(f.label, required=f.required, disabled=locked, help=help_text,
-                                                      width="large" if f.name in ("title", "description") else None)
+                                                      width="medium" if f.name == "title" else "large" if f.name == "description" else None)
     return cfg
 
 
@@ -147,29 +149,32 @@ def _new_initiative(who, touchpoint_ids: list[str]) -> None:
         with st.form("new_initiative", clear_on_submit=False):
             f = joint.FIELD
             values = {
-                "title": st.text_input(f["title"].label, help=f["title"].help),
-                "description": st.text_area(f["description"].label, help=f["description"].help),
-                "owner": st.selectbox(f["owner"].label, joint.OWNERS, help=f["owner"].help),
-                "touchpoints": st.multiselect(f["touchpoints"].label, touchpoint_ids, help=f["touchpoints"].help),
+                "title": st.text_input(f["title"].label, help=f["title"].help, key="new_title"),
+                "description": st.text_area(f["description"].label, help=f["description"].help, key="new_description"),
+                "owner": st.selectbox(f["owner"].label, joint.OWNERS, help=f["owner"].help, key="new_owner"),
+                "touchpoints": st.multiselect(f["touchpoints"].label, touchpoint_ids, help=f["touchpoints"].help,
+                                              key="new_touchpoints"),
                 "kpi_ids": st.multiselect(f["kpi_ids"].label, list(KPIS), format_func=lambda i: KPIS[i].name,
-                                          help=f["kpi_ids"].help),
-                "expected_effect": st.text_input(f["expected_effect"].label, help=f["expected_effect"].help),
-                "status": st.selectbox(f["status"].label, joint.STATUSES, help=f["status"].help),
-                "due_date": st.date_input(f["due_date"].label, value=None, help=f["due_date"].help),
+                                          help=f["kpi_ids"].help, key="new_kpi_ids"),
+                "expected_effect": st.text_input(f["expected_effect"].label, help=f["expected_effect"].help,
+                                                 key="new_expected_effect"),
+                "status": st.selectbox(f["status"].label, joint.STATUSES, help=f["status"].help, key="new_status"),
+                "due_date": st.date_input(f["due_date"].label, value=None, help=f["due_date"].help, key="new_due_date"),
                 "cost_band": st.selectbox(f["cost_band"].label, list(joint.COST_BANDS), index=1,
-                                          help=f["cost_band"].help),
+                                          help=f["cost_band"].help, key="new_cost_band"),
             }
             role = who.role
             if access.may(who, f"score_as_{role}"):  # the CMO and the CIO score as they add
                 for name in (f"{role}_impact", f"{role}_effort"):
-                    values[name] = st.number_input(f[name].label, 1, 5, 3, help=f[name].help)
+                    values[name] = st.number_input(f[name].label, 1, 5, 3, help=f[name].help, key=f"new_{name}")
             if st.form_submit_button("Add initiative", type="primary"):
                 try:
                     new_id = gateway.write(joint.create_initiative, values, who, known_touchpoints=touchpoint_ids)
                 except access.Refused as exc:
                     identity.refused(exc)
                 else:
-                    identity.saved(f"Added initiative #{new_id}.")
+                    # A saved form starts empty: a second click cannot add the same initiative twice.
+                    identity.saved(f"Added initiative #{new_id}.", clear=tuple(f"new_{n}" for n in (*values, "title")))
 
 
 def render() -> None:
@@ -190,7 +195,8 @@ def render() -> None:
         _ranked_table(frame, who, touchpoint_ids)
         st.subheader("Impact × effort", help="Agreed scores (the mean of the CMO's and the CIO's). Bubble size: "
                                              "cost band. Red ring: the two scores differ by 2 or more.")
-        st.plotly_chart(charts.priority_matrix(frame), key="priority_matrix")
+        st.plotly_chart(charts.priority_matrix(frame[~frame["status"].isin(joint.CLOSED)]), key="priority_matrix")
+        st.caption("Open initiatives only: done and dropped ones are left off the matrix (they stay in the table).")
         _is_it_working(frame, version)
         _change_log(frame)
     _new_initiative(who, touchpoint_ids)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from cxhub import joint
 from cxhub.kpis import CATALOG, GROUPS, MIN_SAMPLE
+from cxhub.ui import layout
 
 
 def render() -> None:
@@ -18,6 +19,8 @@ def render() -> None:
                 st.markdown(f"**What it means:** {k.business}")
                 st.markdown(f"**How it is computed:** {k.technical}")
                 st.markdown(f"**Sample size (n):** {k.sample}")
+                st.page_link(layout.page("kpi"), label="Its trend, and by touchpoint, segment and region",
+                             icon=":material/arrow_forward:", query_params={"kpi": k.id})
     st.header("Rules that apply to every KPI")
     st.markdown(
         "- **Period**: both days included. The previous period is the same number of whole months "

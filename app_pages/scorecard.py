@@ -7,14 +7,12 @@ from cxhub.kpis import CATALOG, GROUPS, KPIS
 from cxhub.plaintext import chart as plain_chart
 from cxhub.plaintext import md
 from cxhub.ui import download, gateway, layout
-from cxhub.ui.kpi_tile import definition, freshness_text, kpi_tile
+from cxhub.ui.kpi_tile import definition, kpi_tile
 
 
 def render() -> None:
     view = layout.current_view()
-    fresh = gateway.query("freshness")
-    st.title("Shared scorecard")
-    st.caption(f"{view.period.label()} vs {view.period.previous().label()} · {freshness_text(fresh)}")
+    layout.heading("Shared scorecard", view)
 
     card = gateway.query("scorecard", view.period, view.filters)
     if card["value"].isna().all():
@@ -22,7 +20,7 @@ def render() -> None:
         return
     rows = {r["id"]: r for r in card.to_dict("records")}
     for group in GROUPS:
-        st.subheader(group)
+        st.markdown(f"##### {group}")  # small: the three groups fit a 1280×720 projector above the fold
         members = [k.id for k in CATALOG if k.group == group]
         for col, kpi_id in zip(st.columns(len(members)), members):
             with col:
@@ -55,6 +53,8 @@ def render() -> None:
             layout.no_data(f"{KPIS[kpi_id].name} in {view.period.label()}")
         else:
             st.plotly_chart(charts.trend_chart(trend, kpi_id, events), key="overview_trend")
+        st.page_link(layout.page("kpi"), label=f"{KPIS[kpi_id].name} in depth: by touchpoint, segment and region",
+                     icon=":material/arrow_forward:", query_params={**view.params(), "kpi": kpi_id})
     with right:
         st.subheader("Cohort retention")
         cohorts = gateway.query("cohort_retention", view.window, view.filters)

@@ -112,7 +112,7 @@ def _record(ag, who, initiatives: pd.DataFrame) -> None:
         return
     labels = {int(r["initiative_id"]): f"#{r['initiative_id']} {r['title']}" for r in initiatives.to_dict("records")}
     left, right = st.columns(2)
-    with left, st.form("decision", clear_on_submit=True):
+    with left, st.form("decision", clear_on_submit=False):
         st.markdown("**Record a decision**")
         text = st.text_area("Decision", key="decision_text")
         about = st.selectbox("About initiative", [None, *labels], format_func=lambda i: "—" if i is None else labels[i],
@@ -125,12 +125,12 @@ def _record(ag, who, initiatives: pd.DataFrame) -> None:
             except access.Refused as exc:
                 identity.refused(exc)
             else:
-                identity.saved("Decision recorded.")
-    with right, st.form("action", clear_on_submit=True):
+                identity.saved("Decision recorded.", clear=("decision_text", "decision_initiative", "decision_kpi"))
+    with right, st.form("action", clear_on_submit=False):
         st.markdown("**Record an action item**")
         text = st.text_input("Action", key="action_text")
         owner = st.text_input("Owner", value=who.name, key="action_owner")
-        due = st.date_input("Due", value=None, key="action_due")
+        due = st.date_input("Due (required)", value=None, key="action_due")
         about = st.selectbox("About initiative", [None, *labels], format_func=lambda i: "—" if i is None else labels[i],
                              key="action_initiative")
         if st.form_submit_button("Record action", type="primary"):
@@ -139,7 +139,8 @@ def _record(ag, who, initiatives: pd.DataFrame) -> None:
             except access.Refused as exc:
                 identity.refused(exc)
             else:
-                identity.saved("Action item recorded.")
+                identity.saved("Action item recorded.",
+                               clear=("action_text", "action_owner", "action_due", "action_initiative"))
 
 
 def _outcomes(ag) -> None:
@@ -200,7 +201,11 @@ def render() -> None:
                    f"{'Recorded meeting.' if held else 'Not recorded yet: it is once a decision or action is.'} "
                    f"{freshness_text(gateway.query('freshness'))}")
     st.subheader("Agenda")
-    if ag.is_empty:
+    if ag.scorecard["value"].isna().all():
+        st.info(f"No data for {ag.period.label()}, the month this meeting reviews: there is nothing to judge "
+                f"({freshness_text(gateway.query('freshness'))}). Pick a later meeting date, or load the data.",
+                icon=":material/info:")
+    elif ag.is_empty:
         st.success("Nothing needs the meeting: every KPI is on or near target and nothing is pending.")
     left, right = st.columns(2)
     with left:

@@ -7,7 +7,7 @@ from cxhub.kpis import CATALOG, KPIS
 from cxhub.plaintext import chart as plain_chart
 from cxhub.plaintext import md
 from cxhub.ui import gateway, identity, layout
-from cxhub.ui.kpi_tile import freshness_text
+from cxhub.ui.kpi_tile import CHANNEL_ORDERS_NOTE
 
 KIND_ICON = {"digital": ":material/devices:", "assisted": ":material/support_agent:",
              "physical": ":material/storefront:"}
@@ -41,23 +41,22 @@ def render(touchpoint_id: str) -> None:
     info = tps.loc[touchpoint_id]
     company = layout.current_view()
     view = company.for_touchpoint(touchpoint_id)
-    fresh = gateway.query("freshness")
     color = charts.touchpoint_color(touchpoint_id)
 
-    title, switch = st.columns([4, 1], vertical_alignment="bottom")
+    title, switch = st.columns([4, 1], vertical_alignment="center")
     with switch:
         _switcher(tps, touchpoint_id, company)
     with title:
-        st.title(md(info["name"]))
-    st.caption(f"{info['kind'].capitalize()} touchpoint · owner {info['owner']} · {view.period.label()} vs "
-               f"{view.period.previous().label()} · {freshness_text(fresh)}")
+        layout.heading(info["name"], view, extra=f"{md(info['kind'])} touchpoint · owner {md(info['owner'])}")
+    st.page_link(layout.page("overview"), label="Back to the Overview", icon=":material/arrow_back:",
+                 query_params=company.params())
 
     mine = gateway.query("scorecard", view.period, view.filters)
     if mine["value"].isna().all():
         layout.no_data(f"{md(info['name'])} in {view.period.label()}")
         return
     whole = gateway.query("scorecard", company.period, company.filters).set_index("id")
-    st.subheader("Scorecard: this touchpoint and the company")
+    st.subheader("Scorecard: this touchpoint and the company", help=CHANNEL_ORDERS_NOTE)
     table = []
     for r in mine.to_dict("records"):
         if r["id"] not in SIDE_BY_SIDE:

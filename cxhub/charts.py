@@ -39,12 +39,22 @@ def touchpoint_color(touchpoint_id: str) -> str:
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Figure:
+    # automargin: axis titles and tick labels get the room they need, on a
+    # screen and in the pack alike (a fixed margin cut them off on paper).
     fig.update_layout(
-        title=title, height=height, font=FONT, margin=dict(l=10, r=10, t=50 if title else 20, b=10),
+        title=dict(text=title, automargin=True) if title else None, height=height, font=FONT,
+        margin=dict(l=10, r=10, t=50 if title else 20, b=10),
         plot_bgcolor="white", legend=dict(orientation="h", y=-0.18), hovermode="x unified",
     )
-    fig.update_xaxes(showgrid=False, linecolor="#cfd8dc")
-    fig.update_yaxes(gridcolor="#eceff1", zeroline=False)
+    fig.update_xaxes(showgrid=False, linecolor="#cfd8dc", automargin=True)
+    fig.update_yaxes(gridcolor="#eceff1", zeroline=False, automargin=True)
+    return fig
+
+
+def whole_number_ticks(fig: go.Figure, values, **where) -> go.Figure:
+    """Ticks at whole numbers only, for counts (no '2.5 incidents')."""
+    top = max([float(v) for v in values if not _nan(v)] or [1.0])
+    fig.update_yaxes(tickmode="linear", tick0=0, dtick=max(1, math.ceil(top / 5)), tickformat=",d", **where)
     return fig
 
 
@@ -119,6 +129,8 @@ def trend_chart(trend: pd.DataFrame, kpi_id: str, events: pd.DataFrame | None = 
                                  hovertemplate="target %{text}<extra></extra>"))
     mark_events(fig, events, _peak(pd.concat([trend["value"], trend["target"]])))
     fig.update_yaxes(title=_axis_title(k))
+    if k.fmt == "count":
+        whole_number_ticks(fig, pd.concat([trend["value"], trend["target"]]))
     return _layout(fig)
 
 
@@ -170,13 +182,20 @@ def cohort_heatmap(cohorts: pd.DataFrame) -> go.Figure:
     # A cohort of fewer than 30 customers keeps its numbers but gets no colour.
     coloured = pivot.copy()
     coloured.loc[small.values] = float("nan")
+    # Month +0 is every cohort's own first month (100% by definition): left
+    # uncoloured, so the scale spans the months that tell cohorts apart.
+    if 0 in coloured.columns:
+        coloured[0] = float("nan")
+    later = coloured.drop(columns=[0], errors="ignore").stack()
+    top = float(later.max()) if not later.empty else 100.0
     hover = [[f"cohort {label}, month +{m}: " + ("no data" if pd.isna(v) else f"{share.format(v)} still buying")
               + (" · too few to judge" if few else "") for m, v in zip(pivot.columns, row)]
              for label, row, few in zip(labels, pivot.values, small)]
     fig = go.Figure(go.Heatmap(
-        z=coloured.values, x=[f"+{m}" for m in pivot.columns], y=labels, colorscale="Blues", zmin=0, zmax=100,
+        z=coloured.values, x=[f"+{m}" for m in pivot.columns], y=labels, colorscale="Blues", zmin=0,
+        zmax=max(top, 1.0),
         text=[["" if pd.isna(v) else share.format(v).rstrip("%") for v in row] for row in pivot.values],
-        texttemplate="%{text}", textfont=dict(size=11), customdata=hover,
+        texttemplate="%{text}", textfont=dict(size=13), customdata=hover,
         hovertemplate="%{customdata}<extra></extra>", colorbar=dict(title="%"),
     ))
     fig.update_yaxes(autorange="reversed")
@@ -258,6 +277,7 @@ def cx_and_it(csat: pd.DataFrame, health: pd.DataFrame, events: pd.DataFrame | N
     fig.update_yaxes(title="CSAT %", row=1, col=1)
     fig.update_yaxes(title="Availability %", row=2, col=1, secondary_y=False)
     fig.update_yaxes(title="Incidents", row=2, col=1, secondary_y=True, showgrid=False)
+    whole_number_ticks(fig, health["incidents"], row=2, col=1, secondary_y=True)
     return _layout(fig, height=520)
 
 
@@ -323,6 +343,14 @@ def spread_scores(initiatives: pd.DataFrame) -> pd.DataFrame:
     return scored
 
 
+def short_title(title: str, width: int = 18) -> str:
+    """A title cut at a word boundary to fit beside a bubble, as plain text."""
+    text = plain(title)
+    if len(text) <= width:
+        return text
+    return text[:width].rsplit(" ", 1)[0] + "…"
+
+
 def priority_matrix(initiatives: pd.DataFrame) -> go.Figure:
     """Agreed impact (up) against agreed effort (across), one bubble per
     scored initiative, coloured by owner and sized by cost band. Quick wins
@@ -335,8 +363,9 @@ def priority_matrix(initiatives: pd.DataFrame) -> go.Figure:
             continue
         fig.add_trace(go.Scatter(
             x=part["x"], y=part["agreed_impact"], mode="markers+text", name=owner,
-            text=part["initiative_id"].astype(str), textposition="middle center",
-            textfont=dict(color="white", size=13),
+            # The bubble says which initiative it is, not only its number.
+            text=[f"#{i} {short_title(t)}" for i, t in zip(part["initiative_id"], part["title"])],
+            textposition="middle right", textfont=dict(size=11),
             marker=dict(size=part["cost_band"].map(COST_SIZES), color=color, opacity=0.85,
                         line=dict(width=[3 if d else 1 for d in part["needs_discussion"]],
                                   color=[STATUS_COLORS["red"] if d else "white" for d in part["needs_discussion"]])),

@@ -504,13 +504,14 @@ def _validate(cur, table: contract.Table, path: Path, kind: str, source: str, re
     result.rows_loaded = parsed - bad_ords
 
     reasons = cur.execute(
-        "SELECT column_name, rule, count(DISTINCT _ord) AS n FROM cx_violations GROUP BY ALL ORDER BY n DESC LIMIT 5"
+        "SELECT column_name, rule, count(DISTINCT _ord) AS n FROM cx_violations GROUP BY ALL ORDER BY n DESC"
     ).fetchall()
     kinds: dict[str, int] = {}
     for _, _, err, _ in malformed:
         kinds[err.split(":")[0]] = kinds.get(err.split(":")[0], 0) + 1
     reasons += [("", f"malformed line: {kind}", n) for kind, n in kinds.items()]
-    result.top_reasons = [(c, r, n) for c, r, n in sorted(reasons, key=lambda x: -x[2])[:5]]
+    # Every broken rule, most frequent first: a summary that leaves one out sends people hunting.
+    result.top_reasons = [(c, r, n) for c, r, n in sorted(reasons, key=lambda x: -x[2])]
 
     if parsed == 0 and not malformed:
         raise ImportRefused(f"{source}: the file has {'a header but ' if kind == 'csv' else ''}no data rows; "

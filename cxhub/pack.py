@@ -30,7 +30,8 @@ from cxhub.kpis import KPIS, Period, engine
 from cxhub.kpis.period import add_months, month_end
 from cxhub.kpis.status import STATUS_WORDS
 
-SECTIONS = ("Scorecard", "Agenda", "Trends of the red KPIs", "Priorities", "Decisions and actions")
+# The pack opens with the meeting in one screen, then its agenda.
+SECTIONS = ("Summary", "Agenda", "Scorecard", "Trends of the red KPIs", "Priorities", "Decisions and actions")
 TREND_MONTHS = 12
 
 
@@ -142,8 +143,9 @@ def build(con: duckdb.DuckDBPyConnection, ws: sqlite3.Connection, meeting_date: 
         for kpi_id in red_ids:
             trend = all_trends[all_trends["kpi_id"] == kpi_id]
             name = KPIS[kpi_id].name
-            trend_section.blocks.append(Chart(name, charts.trend_chart(trend, kpi_id).update_layout(title=name),
-                                              static_charts.trend_png(trend, kpi_id)))
+            figure = charts.trend_chart(trend, kpi_id).update_layout(
+                title=dict(text=name, automargin=True, yref="container"), margin=dict(t=60))
+            trend_section.blocks.append(Chart(name, figure, static_charts.trend_png(trend, kpi_id)))
     else:
         trend_section.blocks.append("No KPI is off target.")
 
@@ -155,8 +157,9 @@ def build(con: duckdb.DuckDBPyConnection, ws: sqlite3.Connection, meeting_date: 
                "needs discussion" if r["needs_discussion"] else "", _fmt_date(r["due_date"])]
               for r in inits.to_dict("records")]
     priorities = Section("Priorities", joint.PRIORITY_DEFINITION + " " + joint.ALIGNMENT_DEFINITION, [
-        Chart("Impact × effort (bubble size = cost band, red ring = needs discussion)",
-              charts.priority_matrix(inits), static_charts.matrix_png(inits)),
+        Chart("Impact × effort of the open initiatives (bubble size = cost band, red ring = needs discussion)",
+              charts.priority_matrix(inits[~inits["status"].isin(joint.CLOSED)]),
+              static_charts.matrix_png(inits[~inits["status"].isin(joint.CLOSED)])),
         Table("Ranked initiatives", ["#", "Initiative", "Owner", "Status", "Priority", "CMO impact/effort",
                                      "CIO impact/effort", "Alignment", "Due"], ranked, empty="No initiatives yet."),
     ])
@@ -172,8 +175,37 @@ def build(con: duckdb.DuckDBPyConnection, ws: sqlite3.Connection, meeting_date: 
               [[r["text"], r["owner"], _fmt_date(r["due_date"]), r["status"]] for r in raised.to_dict("records")],
               empty="No action items recorded."),
     ])
+    summary = Section("Summary", f"The meeting of {_fmt_date(meeting_date)} in one screen.",
+                      _summary(ag, decided, raised))
     return Pack(meeting_date, f"Steering meeting, {_fmt_date(meeting_date)}", subtitle,
-                [scorecard, agenda_section, trend_section, priorities, outcomes])
+                [summary, agenda_section, scorecard, trend_section, priorities, outcomes])
+
+
+def _names(ids) -> str:
+    return ", ".join(KPIS[i].name for i in ids)
+
+
+def _summary(ag: agenda_mod.Agenda, decided: pd.DataFrame, raised: pd.DataFrame) -> list[str]:
+    """A few sentences a reader takes in at a glance: what is red, what
+    moved most, what needs a decision, what was decided."""
+    if ag.scorecard["value"].isna().all():
+        return [f"No data for {ag.period.label()}, the month this meeting reviews: there is nothing to judge."]
+    lines = [f"Reviews {ag.period.label()} against {ag.compared_with.label()}."]
+    if ag.red_kpis.empty:
+        lines.append("No KPI is off target (partial values and those from fewer than 30 are not judged).")
+    else:
+        newly = ag.red_kpis[ag.red_kpis["newly_red"]]["id"]
+        lines.append(f"Off target: {len(ag.red_kpis)} KPI(s) — {_names(ag.red_kpis['id'])}"
+                     + (f"; newly red since the last meeting: {_names(newly)}." if len(newly) else "."))
+    if not ag.recovered.empty:
+        lines.append(f"Back from red: {_names(ag.recovered['id'])}.")
+    if not ag.movers.empty:
+        lines.append(f"Biggest move: {ag.movers['sentence'].iloc[0]}.")
+    overdue = int(ag.open_actions["overdue"].sum()) if not ag.open_actions.empty else 0
+    lines.append(f"To discuss: {len(ag.initiatives)} initiative(s); {len(ag.open_actions)} open action item(s)"
+                 f" from earlier meetings, {overdue} overdue.")
+    lines.append(f"Recorded at this meeting: {len(decided)} decision(s), {len(raised)} action item(s).")
+    return lines
 
 
 # ---------------------------------------------------------------- HTML
@@ -225,15 +257,35 @@ class _PackPDF(FPDF):
         self.cell(0, 5, f"CX Hub · {self.pack.title} · page {self.page_no()}/{{nb}}", align="C")
 
 
+def _column_widths(pdf: _PackPDF, table: Table) -> list[float]:
+    """Column widths in mm that never break a word (a header's or a cell's
+    longest word fits its column); the room left goes to the columns whose
+    text is longest, which wrap at spaces."""
+    pad = 3.0
+    pdf.set_font("DejaVu", "B", 8)
+    least = [max(pdf.get_string_width(w) for w in (c.split() or [""])) + pad for c in table.columns]
+    wanted = [pdf.get_string_width(c) + pad for c in table.columns]
+    pdf.set_font("DejaVu", "", 8)
+    for r in table.rows:
+        for i, value in enumerate(r):
+            words = str(value).split() or [""]
+            least[i] = max(least[i], max(pdf.get_string_width(w) for w in words) + pad)
+            wanted[i] = max(wanted[i], pdf.get_string_width(str(value)) + pad)
+    room = pdf.epw
+    if sum(least) >= room:  # too many columns to keep every word whole: share by need
+        return [room * w / sum(least) for w in least]
+    if sum(wanted) <= room:  # everything fits on one line: spread the spare room
+        return [w + (room - sum(wanted)) * w / sum(wanted) for w in wanted]
+    extra = [w - m for w, m in zip(wanted, least)]
+    return [m + (room - sum(least)) * e / sum(extra) for m, e in zip(least, extra)]
+
+
 def _pdf_table(pdf: _PackPDF, table: Table) -> None:
     _line(pdf, table.title, 10, bold=True, height=7)
     if not table.rows:
         _line(pdf, table.empty, 8, color=_MUTED, space_after=2)
         return
-    pdf.set_font("DejaVu", "", 8)
-    # Column weights from their content: a header word never breaks, long text wraps.
-    widths = [min(max(max(len(w) for w in c.split()) + 2, 6, *(len(r[i]) for r in table.rows)), 40)
-              for i, c in enumerate(table.columns)]
+    widths = _column_widths(pdf, table)
     status_of = {v: k for k, v in STATUS_WORDS.items()}
     with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.5, padding=1,
                    headings_style=FontFace(emphasis="BOLD", fill_color=(236, 239, 241))) as t:

@@ -5,11 +5,13 @@ process, with no browser and no network."""
 from __future__ import annotations
 
 import io
+import textwrap
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from cxhub.charts import COST_SIZES, INK, OWNER_COLORS, STATUS_COLORS, TARGET, spread_scores
+from cxhub.charts import COST_SIZES, INK, OWNER_COLORS, STATUS_COLORS, TARGET, short_title, spread_scores
 from cxhub.kpis.catalog import KPIS
 
 DPI = 150
@@ -30,11 +32,13 @@ def trend_png(trend: pd.DataFrame, kpi_id: str, title: str | None = None) -> byt
     ax.plot(x, trend["value"].astype(float), color=INK, linewidth=2.2, marker="o", markersize=4, label=k.name)
     if trend["target"].notna().any():
         ax.plot(x, trend["target"].astype(float), color=TARGET, linestyle="--", linewidth=1.5, label="Target")
-    ax.set_title(title or k.name, loc="left", fontsize=11, color=INK)
+    ax.set_title(textwrap.fill(title or k.name, 70), loc="left", fontsize=11, color=INK)
     ax.set_ylabel(k.unit, fontsize=9)
     ax.grid(axis="y", color="#eceff1")
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(labelsize=8)
+    if k.fmt == "count":  # whole incidents, never 2.5
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8, frameon=False, loc="best")
     fig.autofmt_xdate()
     return _png(fig)
@@ -55,8 +59,8 @@ def matrix_png(initiatives: pd.DataFrame) -> bytes:
                    edgecolors=[STATUS_COLORS["red"] if d else "white" for d in part["needs_discussion"]],
                    linewidths=[2.5 if d else 1 for d in part["needs_discussion"]])
         for r in part.itertuples():
-            ax.annotate(str(r.initiative_id), (r.x, r.agreed_impact), ha="center", va="center",
-                        color="white", fontsize=8, fontweight="bold")
+            ax.annotate(f"#{r.initiative_id} {short_title(r.title)}", (r.x, r.agreed_impact), xytext=(9, 0),
+                        textcoords="offset points", ha="left", va="center", color=INK, fontsize=7)
     ax.plot([0.5, 5.5], [0.5, 5.5], color="#cfd8dc", linestyle=":")
     for x, y, text in ((1.2, 5.25, "quick wins"), (4.8, 5.25, "big bets"), (1.2, 0.75, "fill-ins"),
                        (4.8, 0.75, "money pits")):

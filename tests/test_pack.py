@@ -42,8 +42,12 @@ def content(meeting_db):
 def test_the_pack_has_every_section_in_order(content):
     assert [s.title for s in content.sections] == list(pack.SECTIONS)
     assert content.file_stem() == "cxhub-steering-2025-04-10"
-    trends = content.sections[2]
+    trends = next(s for s in content.sections if s.title == "Trends of the red KPIs")
     assert [b.title for b in trends.blocks] == ["Churn rate"]  # the one red KPI of March (see test_agenda)
+    summary = content.sections[0].blocks  # the meeting at a glance, before anything else
+    assert "Off target: 1 KPI(s) — Churn rate; newly red since the last meeting: Churn rate." in summary
+    assert "To discuss: 1 initiative(s); 0 open action item(s) from earlier meetings, 0 overdue." in summary
+    assert "Recorded at this meeting: 1 decision(s), 1 action item(s)." in summary
 
 
 def test_the_html_is_self_contained_and_escapes_user_text(content):
@@ -72,8 +76,14 @@ def test_the_pdf_has_the_same_content(content):
                    "Priority = agreed impact ÷ agreed effort"):
         assert needle in text, needle
     # Every KPI of the catalog is on the scorecard page.
-    first = reader.pages[0].extract_text()
-    assert all(k.name in first for k in CATALOG)
+    scorecard = reader.pages[starts[list(pack.SECTIONS).index("Scorecard")]].extract_text()
+    assert all(k.name in scorecard for k in CATALOG)
+    # No table header breaks inside a word ("Owne r"): each word of each header is on one line.
+    lines = {line.strip() for page in reader.pages for line in page.extract_text().splitlines()}
+    words = {w for line in lines for w in line.split()}
+    headers = [c for s in content.sections for b in s.blocks if isinstance(b, pack.Table) and b.rows for c in b.columns]
+    broken = [w for h in headers for w in h.split() if w not in words and len(w) > 2]
+    assert not broken, broken
     # The charts are images embedded in the file.
     assert sum(len(p.images) for p in reader.pages) == 2
 

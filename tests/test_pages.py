@@ -14,7 +14,8 @@ from cxhub import access, db, joint, workspace
 from fixtures import app, open_page, texts
 
 TOUCHPOINTS = ["web", "mobile_app", "contact_center", "store", "email", "social", "chat"]
-PAGES = ["overview", "channels", "priorities", "meeting", "data", "glossary", *(f"touchpoint-{t}" for t in TOUCHPOINTS)]
+PAGES = ["overview", "channels", "kpi", "priorities", "meeting", "data", "glossary",
+         *(f"touchpoint-{t}" for t in TOUCHPOINTS)]
 
 
 @pytest.mark.parametrize("url_path", PAGES)
@@ -45,9 +46,10 @@ def test_overview_shows_every_kpi_with_its_definition(demo_db_path, monkeypatch)
 
     at = app(demo_db_path, monkeypatch)
     labels = {m.label: m for m in at.metric}
-    for k in CATALOG:
-        assert k.name in labels, k.name
-        assert k.technical in labels[k.name].help and k.business in labels[k.name].help
+    for k in CATALOG:  # the tile's title is the short label; its full name opens the definition
+        assert k.label in labels, k.label
+        help_text = labels[k.label].help
+        assert k.name in help_text and k.technical in help_text and k.business in help_text
     assert "data to 2026-10-31" in texts(at)
     assert any("Demo data" in m.value for m in at.sidebar.markdown)
 
@@ -277,7 +279,7 @@ def test_a_period_past_the_data_tells_the_truth(judged_db_path, monkeypatch):
     assert tiles["Retention rate"].value == "100.0%" and not tiles["Retention rate"].delta
     assert tiles["Churn rate"].value == "0.0%" and not tiles["Churn rate"].delta
     page = texts(at)
-    assert "partial: orders through 2025-04-05 · target 20.0%" in page
+    assert "orders through 2025-04-05 · target 20.0%" in page  # under the "Partial" badge
     assert "Off target" not in page and "Retention rate fell" not in page and "Retention rate rose" not in page
     sidebar = "\n".join(str(c.value) for c in at.sidebar.caption)
     assert "orders: 2025-01-01 to 2025-04-05" in sidebar and "Partial for this period: orders" in sidebar
@@ -289,7 +291,7 @@ def test_a_period_past_the_data_tells_the_truth(judged_db_path, monkeypatch):
 def test_a_small_sample_is_greyed_with_its_n(tiny_db_path, monkeypatch):
     at = app(tiny_db_path, monkeypatch, {"period": "custom", "start": "2025-03-01", "end": "2025-03-31"})
     assert not at.exception
-    csat = {m.label: m for m in at.metric}["Customer satisfaction (CSAT)"]
+    csat = {m.label: m for m in at.metric}["CSAT"]
     # 4 of 7 answers satisfied: the value stays, with no change and no colour, and says why.
     assert csat.value == "57.1%" and not csat.delta
     assert "n = 7, too few to judge · target 60.0%" in texts(at)
@@ -325,3 +327,32 @@ def test_only_an_admin_has_the_audit_page(writable_demo, monkeypatch):
     # The demo's story, as typed names: the CMO's and the CIO's edits, not verified.
     assert {"Claire Martin (not verified)", "Ian Okafor (not verified)"} <= set(audit["actor"])
     assert not audit["verified"].any()
+
+
+def test_a_saved_form_starts_empty_and_a_refused_one_keeps_its_text(writable_demo, monkeypatch):
+    at = joint_page(writable_demo, monkeypatch, "priorities", CMO)
+    next(t for t in at.text_input if t.label == "Title").input("Store pickup lockers")
+    at = next(b for b in at.button if b.label == "Add initiative").click().run()
+    assert not at.error and next(t for t in at.text_input if t.label == "Title").value == ""
+    at = next(b for b in at.button if b.label == "Add initiative").click().run()  # a second click adds nothing
+    assert any("Title is required" in e.value for e in at.error)
+    assert list(read(writable_demo, joint.initiatives)["title"]).count("Store pickup lockers") == 1
+
+    at = joint_page(writable_demo, monkeypatch, "meeting", CMO)
+    at.text_input(key="action_text").input("Pick the two pilot regions.")
+    at = next(b for b in at.button if b.label == "Record action").click().run()  # no due date
+    assert any("An action needs a due date" in e.value for e in at.error)
+    assert at.text_input(key="action_text").value == "Pick the two pilot regions."  # nothing to type again
+
+
+def test_a_kpi_in_depth_from_its_link(demo_db_path, monkeypatch):
+    at = app(demo_db_path, monkeypatch, {"kpi": "nps", "period": "custom", "start": "2026-05-01",
+                                         "end": "2026-05-31"})
+    at = open_page(at, "kpi")
+    assert not at.exception
+    assert at.title[0].value == "Net Promoter Score" and "May 2026 vs Apr 2026" in texts(at)
+    assert {"By touchpoint", "By segment", "By region"} <= {s.value for s in at.subheader}
+    at.query_params["kpi"] = "happiness"
+    at = at.run()
+    assert any("Ignored from the link: kpi=happiness" in w.value for w in at.warning)
+    assert at.title[0].value == "Retention rate"

@@ -271,12 +271,12 @@ INITIATIVES_SQL = f"""
             coalesce(due_date < :as_of AND status NOT IN ('done', 'dropped'), 0) AS overdue
         FROM initiatives
     )
-    ORDER BY priority DESC NULLS LAST, agreed_impact DESC NULLS LAST, initiative_id
+    ORDER BY status IN ('done', 'dropped'), priority DESC NULLS LAST, agreed_impact DESC NULLS LAST, initiative_id
 """
 
 
 def initiatives(ws: sqlite3.Connection, as_of: date | None = None) -> pd.DataFrame:
-    """Every initiative, ranked by priority, with agreed impact and effort,
+    """Every initiative, open ones first, ranked by priority, with agreed impact and effort,
     priority, needs_discussion, awaiting_score (the role yet to score) and
     overdue (as of the given day, default today)."""
     out = workspace.frame(ws, INITIATIVES_SQL, {"as_of": (as_of or date.today()).isoformat()},

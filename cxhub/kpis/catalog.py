@@ -52,6 +52,11 @@ class KPI:
     decimals: int | None = None  # default: UNIT_DECIMALS[fmt]
     signed: bool = False  # shown with its sign (NPS: +12.0)
     per_touchpoint: bool = True  # means something for one touchpoint alone
+    short: str = ""  # the tile's title where the name is too long for a projector (default: the name)
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name
 
     @property
     def places(self) -> int:
@@ -116,6 +121,7 @@ CATALOG: tuple[KPI, ...] = (
         "Of this period's buyers, the share who bought more than once.",
         "100 × count(customer_id with ≥ 2 orders in P) / count(customer_id with ≥ 1 order in P).",
         "customers who bought",
+        short="Repeat purchase",
     ),
     KPI(
         "revenue_per_customer", "Revenue per customer", "Retention", "CMO", "currency", "higher", "currency",
@@ -123,6 +129,7 @@ CATALOG: tuple[KPI, ...] = (
         "Average spend of a customer who bought in the period.",
         "sum(orders.amount) in P / count(distinct orders.customer_id) in P.",
         "customers who bought", interval="mean",
+        short="Revenue / customer",
     ),
     KPI(
         "nps", "Net Promoter Score", "Satisfaction & consistency", "CMO", "points (−100..100)", "higher",
@@ -131,6 +138,7 @@ CATALOG: tuple[KPI, ...] = (
         "100 × (count(surveys.nps ≥ 9) − count(surveys.nps ≤ 6)) / count(surveys.nps not null), "
         "responded_at in P.",
         "NPS responses", interval="mean", signed=True,
+        short="NPS",
     ),
     KPI(
         "csat", "Customer satisfaction (CSAT)", "Satisfaction & consistency", "Joint", "%", "higher", "pct",
@@ -138,6 +146,7 @@ CATALOG: tuple[KPI, ...] = (
         "Share of survey answers that were satisfied or very satisfied (4 or 5 out of 5).",
         "100 × count(surveys.csat ≥ 4) / count(surveys.csat not null), responded_at in P.",
         "CSAT responses",
+        short="CSAT",
     ),
     KPI(
         "ces", "Customer effort (CES)", "Satisfaction & consistency", "Joint", "score 1..7", "higher", "score",
@@ -145,6 +154,7 @@ CATALOG: tuple[KPI, ...] = (
         "How easy customers found it to deal with us, from 1 (very hard) to 7 (very easy).",
         "mean(surveys.ces) over rows with ces not null, responded_at in P.",
         "CES responses", interval="mean",
+        short="CES (effort)",
     ),
     KPI(
         "channel_consistency", "Channel consistency", "Satisfaction & consistency", "Joint",
@@ -155,6 +165,7 @@ CATALOG: tuple[KPI, ...] = (
         "null when fewer than 2 touchpoints qualify.",
         "CSAT responses at the touchpoints with 30+ of them", sample_rule=False, interval=None,
         per_touchpoint=False,
+        short="Consistency",
     ),
     KPI(
         "fcr", "First-contact resolution", "Satisfaction & consistency", "Joint", "%", "higher", "pct",
@@ -165,6 +176,7 @@ CATALOG: tuple[KPI, ...] = (
         "resolved = true and no other interaction of the same customer_id in (t, t + 7 days], searched "
         "across all interactions whatever the filters; anonymous rows count on resolved alone.",
         "assisted contacts with a resolution flag",
+        short="FCR",
     ),
     KPI(
         "scv_coverage", "Single-customer-view coverage", "Systems & data", "CIO", "%", "higher", "pct",
@@ -172,6 +184,7 @@ CATALOG: tuple[KPI, ...] = (
         "Share of contacts we can tie to a known customer: how complete our single view of the customer is.",
         "100 × count(interactions in P whose customer_id exists in customers) / count(interactions in P).",
         "interactions",
+        short="Single view",
     ),
     KPI(
         "digital_share", "Digital share", "Systems & data", "Joint", "%", "higher", "pct", "interactions",

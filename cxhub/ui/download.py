@@ -1,7 +1,5 @@
 """The CSV and Excel download pair under a table."""
 
-from functools import partial
-
 import pandas as pd
 import streamlit as st
 
@@ -10,12 +8,20 @@ from cxhub import exports
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _excel(sheet_name: str, csv: bytes, _sheet: pd.DataFrame) -> bytes:
+    """The Excel file of a sheet, cached on its content (the CSV bytes): a
+    rerun costs nothing, and an edit gives a new file at once."""
+    return exports.to_excel({sheet_name: _sheet})
+
+
 def csv_and_excel(sheet: pd.DataFrame, sheet_name: str, stem: str, key: str, widths=(1, 1)) -> None:
-    """Two buttons side by side: `stem`.csv and `stem`.xlsx of one sheet. The
-    Excel file is written only when clicked (it costs tens of milliseconds a
-    run otherwise); the writer is pure, so it needs no script context."""
+    """Two buttons side by side: `stem`.csv and `stem`.xlsx of one sheet,
+    both written before the click (a file made on the click could come back
+    empty on the first click after an edit)."""
     left, right = st.columns(list(widths))[:2]
-    left.download_button(f"{sheet_name} (CSV)", exports.to_csv(sheet), f"{stem}.csv", "text/csv",
+    csv = exports.to_csv(sheet)
+    left.download_button(f"{sheet_name} (CSV)", csv, f"{stem}.csv", "text/csv",
                          icon=":material/download:", key=f"{key}_csv")
-    right.download_button(f"{sheet_name} (Excel)", partial(exports.to_excel, {sheet_name: sheet}), f"{stem}.xlsx",
+    right.download_button(f"{sheet_name} (Excel)", _excel(sheet_name, csv, sheet), f"{stem}.xlsx",
                           mime=XLSX, icon=":material/download:", key=f"{key}_xlsx")

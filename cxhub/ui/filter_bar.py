@@ -155,6 +155,8 @@ def filter_bar() -> View:
     view = View(preset, period, grain, Filters((), tuple(segments), tuple(regions)))
     written = {k: v for k, v in view.params().items()}
     if _url_state() != written:
-        st.query_params.from_dict(written)
+        # The page's own parameters (a KPI, a meeting date) stay in the link.
+        others = {k: st.query_params.get_all(k) for k in st.query_params if k not in SCALAR_KEYS + LIST_KEYS}
+        st.query_params.from_dict({**others, **written})
     ss["_f_written"] = written
     return view

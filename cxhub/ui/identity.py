@@ -127,8 +127,12 @@ def refused(exc: access.Refused) -> None:
     st.error("Nothing was saved:\n\n" + "\n".join(f"- {md(e)}" for e in exc.errors), icon=":material/block:")
 
 
-def saved(message: str) -> None:
-    """Confirm a write on the next run (the page reruns to show the new data)."""
+def saved(message: str, clear: tuple[str, ...] = ()) -> None:
+    """Confirm a write on the next run (the page reruns to show the new data).
+    `clear`: the form's widget keys, emptied now it is saved (a refused form
+    keeps what was typed, so nothing has to be typed twice)."""
+    for key in clear:
+        st.session_state.pop(key, None)
     st.session_state["_saved"] = message
     st.rerun()
 

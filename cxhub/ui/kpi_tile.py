@@ -35,7 +35,16 @@ def definition(k: KPI, row: dict | None = None) -> str:
         facts.append(f"95% interval {k.format(row['interval_low'])} to {k.format(row['interval_high'])}")
     if not _missing(row.get("data_from")):
         facts.append(f"{k.source.replace('_', ' ')} data {row['data_from']} to {row['data_through']}")
+    if "previous" in row:
+        facts.append(f"previous period {k.format(None if _missing(row['previous']) else row['previous'])}")
     return text + "\n\n**This value:** " + " · ".join(facts)
+
+
+# Why a touchpoint's order KPIs sit below the company's, said where both are shown.
+CHANNEL_ORDERS_NOTE = (
+    "A touchpoint's retention, churn and repeat purchase count its own orders only: a customer who bought on the "
+    "web last month and in a store this month is retained by the company but not by the web. So each channel's "
+    "retention is lower than the company's, and the channels do not add up to it.")
 
 
 def judged(row: dict) -> bool:
@@ -57,22 +66,21 @@ def kpi_tile(row: dict, key: str | None = None) -> None:
     value = None if _missing(row["value"]) else row["value"]
     change = None if _missing(row["change"]) else row["change"]
     muted = value is not None and not judged(row)
+    st.html(TILE_CSS)
     if muted:
         st.html(MUTED_CSS)
     with st.container(border=True, key=f"{'muted' if muted else 'tile'}-{key or k.id}"):
         st.metric(
-            k.name, k.format(value),
+            k.label, k.format(value),
             delta=None if change is None else k.format_change(change),
             delta_color="off" if change is None or k.is_no_change(change)
             else ("normal" if k.better == "higher" else "inverse"),
-            help=definition(k, row),
+            help=definition(k, row) + "\n\n" + _target_text(k, row),
         )
-        cols = st.columns([1, 2])
-        with cols[0]:
-            st.badge(k.owner, color=OWNER_COLOR[k.owner], help=f"Owner: {k.owner}")
-        with cols[1]:
-            st.badge(badge_words(row), color=STATUS_COLOR[row["status"]], help=_target_text(k, row))
-        st.caption(detail(k, row) if not muted else f"{row['note']} · {detail(k, row)}")
+        # One line of badges (our own words, not data): owner and status.
+        st.markdown(f":{OWNER_COLOR[k.owner]}-badge[{k.owner}] "
+                    f":{STATUS_COLOR[row['status']]}-badge[{badge_words(row)}]")
+        st.caption(detail(k, row) if not muted else f"{_why_grey(row['note'])} · {detail(k, row)}")
 
 
 def badge_words(row: dict) -> str:
@@ -86,6 +94,12 @@ def badge_words(row: dict) -> str:
     return note
 
 
+def _why_grey(note: str) -> str:
+    """The note under a grey value, short: the badge above already says
+    'Partial' ('partial: surveys through 2026-10-30' -> 'surveys through 2026-10-30')."""
+    return note.removeprefix("partial: ")
+
+
 def _target_text(k: KPI, row: dict) -> str:
     if _missing(row["target"]):
         return "No target set for this KPI."
@@ -95,13 +109,22 @@ def _target_text(k: KPI, row: dict) -> str:
 
 
 def detail(k: KPI, row: dict) -> str:
-    """'target 80.0% · prev 78.2% · n = 1,234' under a value."""
+    """'target 80.0% · n = 1,234' under a value (one line on a projector;
+    the previous value is in the definition, one hover away)."""
     parts = []
     if not _missing(row["target"]):
         parts.append(f"target {k.format(row['target'])}")
-    parts.append(f"prev {k.format(None if _missing(row['previous']) else row['previous'])}")
     parts.append(f"n = {int(row['n']):,}")
     return " · ".join(parts)
+
+
+# Compact tiles: three groups of them fit a 1280×720 projector above the fold.
+TILE_CSS = """<style>
+[class*='st-key-tile-'], [class*='st-key-muted-'] { gap: 0.25rem !important; padding: 0.7rem 0.9rem !important; }
+[class*='st-key-tile-'] [data-testid='stMetric'], [class*='st-key-muted-'] [data-testid='stMetric'] { gap: 0; }
+[class*='st-key-tile-'] [data-testid='stCaptionContainer'], [class*='st-key-muted-'] [data-testid='stCaptionContainer']
+  { line-height: 1.25; }
+</style>"""
 
 
 def ago(ts) -> str:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from cxhub.ui import gateway
 from cxhub.ui.filter_bar import View, filter_bar
+from cxhub.plaintext import md
 from cxhub.ui.kpi_tile import freshness_text
 
 # Pages about the data itself, and the joint-work pages (which choose
@@ -19,8 +20,23 @@ def start():
     return gateway.connection()
 
 
+# Laid out for a 1280×720 projector first: less empty space above the title,
+# a smaller title, tile values that fit five to a row.
+PAGE_CSS = """<style>
+header[data-testid="stHeader"] { height: 2.6rem; }
+[data-testid="stMainBlockContainer"] { padding: 2.6rem 2.5rem 2rem 2.5rem; }
+[data-testid="stMainBlockContainer"] > div > [data-testid="stVerticalBlock"] { gap: 0.7rem; }
+section[data-testid="stSidebar"] { width: 250px !important; min-width: 250px !important; }
+h1 { font-size: 1.9rem !important; padding: 0.6rem 0 0.1rem 0 !important; }
+[data-testid="stMetricValue"] { font-size: 1.6rem; }
+[data-testid="stMetricLabel"] p { font-size: 0.95rem; }
+h5 { padding: 0.35rem 0 0 0 !important; }
+</style>"""
+
+
 def page_header(page) -> None:
     """Draw the sidebar for the selected page before it runs."""
+    st.html(PAGE_CSS)
     st.session_state["_page"] = page.url_path
     if page.url_path not in UNFILTERED:
         st.session_state["_view"] = filter_bar()
@@ -28,7 +44,22 @@ def page_header(page) -> None:
         if gateway.is_demo():
             st.badge("Demo data", icon=":material/science:", color="orange",
                      help="A generated demo company. Import your own data to replace it (see Data & freshness).")
-        st.caption(freshness_text(gateway.query("freshness")))
+
+
+def heading(title: str, view: View | None = None, extra: str = "") -> None:
+    """A page's title and, under it, the line a room reads before any chart:
+    the period and its comparison, every active filter, and (once per page)
+    how fresh the data is. Filter values come from data: shown as text."""
+    st.title(md(title))
+    parts = []
+    if view is not None:
+        parts.append(f"{view.period.label()} vs {view.period.previous().label()}")
+        parts.append(md(", ".join(view.filters.segments)) if view.filters.segments else "all segments")
+        parts.append(md(", ".join(view.filters.regions)) if view.filters.regions else "all regions")
+    if extra:
+        parts.append(extra)
+    parts.append(freshness_text(gateway.query("freshness")))
+    st.caption(" · ".join(parts))
 
 
 def current_view() -> View:
@@ -87,7 +118,7 @@ def register(sections: dict) -> None:
     _PAGES.clear()
     for pages in sections.values():
         for page in pages:
-            _PAGES[page.url_path] = page
+            _PAGES[page.url_path or "overview"] = page  # the default page answers at /, not /overview
 
 
 def page(url_path: str):

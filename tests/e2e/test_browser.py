@@ -234,7 +234,7 @@ def test_edit_a_score_in_the_ranked_table(browser, server, database):
     assert (last["field"], last["author"], last["role"]) == ("cmo_impact", "Browser CMO", "CMO")
 
 
-def test_the_pack_opens_with_no_network(browser, database, tmp_path):
+def test_the_pack_opens_with_no_network(browser, server, database, tmp_path):  # server: builds the database
     with db.reading(database) as con, workspace.opened(workspace.path_for(database)) as ws:
         html_path, _ = pack.write_pack(con, ws, date(2026, 11, 12), tmp_path)
     context = browser.new_context(offline=True)
@@ -399,7 +399,8 @@ def test_each_role_sees_its_row_of_the_access_table(browser, shared_server, role
             text = f"Decision recorded by the {role}."
             page.get_by_role("textbox", name="Decision", exact=True).fill(text)
             page.get_by_role("button", name="Record decision").click()
-            page.get_by_text(text).first.wait_for(timeout=60_000)
+            # Listed under the meeting's outcomes once saved (the form itself also holds the text until then).
+            page.get_by_text(f"{text} — Test {role} ({label})").first.wait_for(timeout=60_000)
             with workspace.opened(workspace.path_for(database)) as ws:
                 audit = joint.audit(ws)
             mine = audit[(audit["entity"] == "decision") & (audit["new_value"] == text)]
@@ -413,3 +414,81 @@ def test_each_role_sees_its_row_of_the_access_table(browser, shared_server, role
         page.screenshot(path=str(SHOTS / f"signed-in-{role}.png"), full_page=True)
     finally:
         context.close()
+
+
+# ------------------------------------------------------------------ the room's screens
+
+SIZES = {"projector": (1280, 720), "laptop": (1920, 1080), "phone": (390, 844)}
+SCREENS = [("", "Shared scorecard"), ("channels", "Channel comparison"), ("kpi?kpi=csat", "Customer satisfaction (CSAT)"),
+           ("touchpoint-mobile_app", "Mobile app"),
+           ("priorities", "Joint priorities"), ("meeting?date=2026-11-12", "Steering meeting"),
+           ("data", "Data & freshness"), ("glossary", "Glossary")]
+
+
+def _screen(browser, url: str, heading: str, size: tuple[int, int], shot: str):
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=60_000)
+    _settled(page)
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                                    .every(c => c.querySelector('.main-svg'))""", timeout=60_000)
+    # The first run writes the view into the URL and runs once more: wait for
+    # that run's placeholders to be filled, not for the first one's.
+    page.wait_for_timeout(800)
+    _settled(page)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
+    page.wait_for_timeout(400)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / shot))
+    return page
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("path, heading", SCREENS)
+def test_every_page_at_every_size(browser, server, path, heading, size):
+    """A screenshot of what each size shows first, and no title cut short."""
+    name = (path.split("?")[0] or "overview")
+    page = _screen(browser, f"{server}/{path}", heading, SIZES[size], f"{name}-{size}.png")
+    try:
+        cut = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMetricLabel"] p')]
+                                     .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)""")
+        assert not cut, f"tile titles cut short at {size}: {cut}"
+    finally:
+        page.close()
+
+
+def _bottom(locator) -> float:
+    box = locator.bounding_box()
+    return box["y"] + box["height"]
+
+
+def test_the_projector_shows_what_matters_without_scrolling(browser, server):
+    """At 1280×720: every tile's value and the filter line on the Overview,
+    and the four executive scores on the board, in the first screen."""
+    width, height = SIZES["projector"]
+    page = _screen(browser, server, "Shared scorecard", (width, height), "overview-fold.png")
+    try:
+        values = page.locator('[data-testid="stMetricValue"]')
+        values.nth(13).wait_for(timeout=30_000)
+        assert values.count() == 14
+        lowest = max(_bottom(values.nth(i)) for i in range(values.count()))
+        print(f"lowest tile value ends at {lowest:.0f} px of {height}")
+        assert lowest <= height, "a tile's value is below the fold"
+        line = page.get_by_text("Oct 2026 vs Sep 2026 · all segments · all regions", exact=False).first
+        assert _bottom(line) <= height
+    finally:
+        page.close()
+    page = _screen(browser, f"{server}/priorities", "Joint priorities", (width, height), "priorities-fold.png")
+    try:
+        # The grid draws on a canvas and lists the columns it has drawn (those in
+        # view, and one or two beyond) in an accessible table: the scores must be
+        # drawn, with more columns after them, and the grid's top in the first screen.
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        grid.locator("th", has_text="CIO effort").first.wait_for(state="attached", timeout=30_000)
+        assert grid.bounding_box()["y"] < height - 200 and grid.bounding_box()["x"] + 200 < width
+        drawn = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stDataFrame"] th')]
+                                       .map(e => e.textContent)""")
+        for name in ("CMO impact", "CMO effort", "CIO impact", "CIO effort"):
+            assert name in drawn and drawn.index(name) <= len(drawn) - 3, (name, drawn)
+    finally:
+        page.close()

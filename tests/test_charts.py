@@ -1,0 +1,32 @@
+"""Charts read on a projector and on paper: what they label and colour."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cxhub import charts
+
+
+def test_the_cohort_scale_spans_the_later_months_not_month_zero():
+    cohorts = pd.DataFrame({
+        "cohort": pd.to_datetime(["2026-01-01"] * 3 + ["2026-02-01"] * 2),
+        "month_index": [0, 1, 2, 0, 1],
+        "pct": [100.0, 40.0, 30.0, 100.0, 50.0],
+        "customers": [100] * 3 + [80] * 2,
+        "small_sample": [False] * 5,
+    })
+    heat = charts.cohort_heatmap(cohorts).data[0]
+    assert heat.zmax == 50.0  # the best later month, so 30%, 40% and 50% look different
+    assert all(pd.isna(row[0]) for row in heat.z)  # month +0 (always 100%) is not coloured...
+    assert [row[0] for row in heat.text] == ["100.0", "100.0"]  # ...but still says its value
+
+
+def test_bubbles_are_named_by_a_short_title():
+    assert charts.short_title("Release quality gate for the mobile app") == "Release quality…"
+    assert charts.short_title("Churn model") == "Churn model"
+    assert charts.short_title("**Bold** ![x](http://e/x.png)") == charts.plain("**Bold** ![x](http://e/x.png)")[:18].rsplit(" ", 1)[0] + "…"
+    frame = pd.DataFrame({"initiative_id": [7], "title": ["Preference centre for email and SMS"], "owner": ["Joint"],
+                          "agreed_impact": [2.5], "agreed_effort": [1.5], "cost_band": ["S"], "status": ["approved"],
+                          "priority": [1.67], "needs_discussion": [False]})
+    trace = charts.priority_matrix(frame).data[0]
+    assert list(trace.text) == ["#7 Preference centre…"]
