@@ -45,12 +45,7 @@ def render() -> None:
         st.caption(f"**What it means:** {k.business}")
         st.caption(f"**How it is computed:** {k.technical}")
     with right:
-        trend = gateway.query("kpi_trend", view.window, view.filters, kpi_id=kpi_id, grain=view.grain)
-        events = gateway.query("health_events", view.window, view.filters)
-        if trend["value"].isna().all():
-            layout.no_data(f"{k.name} in {view.window.label()}")
-        else:
-            st.plotly_chart(charts.trend_chart(trend, kpi_id, events), key="detail_trend")
+        layout.trend_against_target(view, kpi_id, key="detail_trend")
     if k.per_touchpoint:
         st.subheader("By touchpoint", help=CHANNEL_ORDERS_NOTE if k.family == "orders" else None)
         frame = gateway.query("by_touchpoint", view.period, view.filters, kpi_ids=(kpi_id,))

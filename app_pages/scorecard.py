@@ -47,12 +47,7 @@ def render() -> None:
         kpi_id = st.selectbox("KPI", ids, index=ids.index("csat"), format_func=lambda i: KPIS[i].name,
                               key="overview_trend_kpi",
                               help="Red marks: days a touchpoint had several incidents or was under 98% available.")
-        trend = gateway.query("kpi_trend", view.window, view.filters, kpi_id=kpi_id, grain=view.grain)
-        events = gateway.query("health_events", view.window, view.filters)
-        if trend["value"].isna().all():
-            layout.no_data(f"{KPIS[kpi_id].name} in {view.period.label()}")
-        else:
-            st.plotly_chart(charts.trend_chart(trend, kpi_id, events), key="overview_trend")
+        layout.trend_against_target(view, kpi_id, key="overview_trend")
         st.page_link(layout.page("kpi"), label=f"{KPIS[kpi_id].name} in depth: by touchpoint, segment and region",
                      icon=":material/arrow_forward:", query_params={**view.params(), "kpi": kpi_id})
     with right:

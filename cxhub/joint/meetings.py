@@ -34,8 +34,10 @@ def hold_meeting(ws: sqlite3.Connection, meeting_date: date, person: Person, at:
         _hold(ws, meeting_date, person, at or utc_now())
 
 
-def _check_links(ws: sqlite3.Connection, initiative_id, kpi_id) -> list[str]:
-    errors = []
+def _check_record(ws: sqlite3.Connection, what: str, text: str, initiative_id, kpi_id) -> list[str]:
+    """The rules every record of a meeting keeps: its text, and links that
+    name an initiative that exists and a KPI of the catalog."""
+    errors = [f"{what} needs its text."] if blank(text) else []
     if initiative_id is not None and not workspace.rows(
             ws, "SELECT 1 FROM initiatives WHERE initiative_id = ?", [int(initiative_id)]):
         errors.append(f"Initiative {initiative_id} does not exist.")
@@ -51,9 +53,7 @@ def add_decision(ws: sqlite3.Connection, meeting_date: date, text: str, person: 
     access.require(person, "edit_joint_work", "Recording a decision")
     at = at or utc_now()
     with workspace.transaction(ws):
-        errors = _check_links(ws, initiative_id, kpi_id)
-        if blank(text):
-            errors.insert(0, "A decision needs its text.")
+        errors = _check_record(ws, "A decision", text, initiative_id, kpi_id)
         if errors:
             raise EditRefused(errors)
         _hold(ws, meeting_date, person, at)
@@ -75,9 +75,7 @@ def add_action(ws: sqlite3.Connection, meeting_date: date, text: str, owner: str
     access.require(person, "edit_joint_work", "Recording an action item")
     at = at or utc_now()
     with workspace.transaction(ws):
-        errors = _check_links(ws, initiative_id, kpi_id)
-        if blank(text):
-            errors.insert(0, "An action needs its text.")
+        errors = _check_record(ws, "An action", text, initiative_id, kpi_id)
         if blank(owner):
             errors.append("An action needs an owner.")
         due = None

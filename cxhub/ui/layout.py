@@ -7,6 +7,7 @@ import streamlit as st
 
 from cxhub.ui import gateway
 from cxhub.ui.filter_bar import View, filter_bar
+from cxhub.kpis.catalog import KPIS
 from cxhub.plaintext import md
 from cxhub.ui.kpi_tile import freshness_text
 
@@ -65,6 +66,19 @@ def heading(title: str, view: View | None = None, extra: str = "") -> None:
 def current_view() -> View:
     """The view the filter bar selected for this run."""
     return st.session_state["_view"]
+
+
+def trend_against_target(view: View, kpi_id: str, key: str) -> None:
+    """One KPI over the view's trend window against its target, with the IT
+    events that may explain a dip (or, with no data, says so)."""
+    from cxhub import charts  # plotting loads with the first chart
+
+    trend = gateway.query("kpi_trend", view.window, view.filters, kpi_id=kpi_id, grain=view.grain)
+    events = gateway.query("health_events", view.window, view.filters)
+    if trend["value"].isna().all():
+        no_data(f"{KPIS[kpi_id].name} in {view.window.label()}")
+    else:
+        st.plotly_chart(charts.trend_chart(trend, kpi_id, events), key=key)
 
 
 def no_data(what: str) -> None:
