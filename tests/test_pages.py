@@ -356,3 +356,15 @@ def test_a_kpi_in_depth_from_its_link(demo_db_path, monkeypatch):
     at = at.run()
     assert any("Ignored from the link: kpi=happiness" in w.value for w in at.warning)
     assert at.title[0].value == "Retention rate"
+
+
+def test_the_server_warm_up_runs_every_page_without_an_error(demo_db_path, monkeypatch, capsys):
+    """What `cxhub serve` runs before it opens its port (cxhub/ui/serving.py)."""
+    from cxhub.ui import identity, serving
+
+    from fixtures import APP
+
+    monkeypatch.setenv(db.ENV_VAR, str(demo_db_path))
+    assert serving.warm(APP) > 0
+    assert "failed" not in capsys.readouterr().err
+    assert identity.WARMING["on"] is False  # the pages are not run as a warm-up once it is over
