@@ -174,8 +174,8 @@ def frame(ws: sqlite3.Connection, sql: str, params: Sequence[Any] | dict = (), d
 # ---------------------------------------------------------------- moving in
 
 JOINT_TABLES = ("initiatives", "meetings", "decisions", "action_items", "change_log")
-# Where each table of an older analytics file lands here (the change log is
-# now part of the audit, migration 2).
+# Where each table of an older analytics file lands here (its change log
+# becomes audit rows).
 TARGETS = {"initiatives": "initiatives", "meetings": "meetings", "decisions": "decisions",
            "action_items": "action_items", "change_log": "audit"}
 

@@ -1,7 +1,8 @@
 -- Joint work, moved out of the analytics file: the initiatives both
--- executives score, the change log, and the steering meetings with their
--- decisions and action items. Dates are ISO text (YYYY-MM-DD), times UTC
--- ISO text; lists are JSON arrays. Written only through cxhub/joint/.
+-- executives score, the steering meetings with their decisions and action
+-- items, and the audit of every change. Dates are ISO text (YYYY-MM-DD),
+-- times UTC ISO text; lists are JSON arrays. Written only through
+-- cxhub/joint/ and cxhub/audit.py.
 
 CREATE TABLE initiatives (
     initiative_id   INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -23,25 +24,34 @@ CREATE TABLE initiatives (
     updated_at      TEXT NOT NULL
 ) STRICT;
 
--- One row per changed field; a new initiative or action logs each field it
--- starts with. Append-only: the triggers refuse any update or delete.
-CREATE TABLE change_log (
-    change_id  INTEGER PRIMARY KEY AUTOINCREMENT,
-    entity     TEXT NOT NULL CHECK (entity IN ('initiative', 'action')),
-    entity_id  INTEGER NOT NULL,
-    field      TEXT NOT NULL,
-    old_value  TEXT,
-    new_value  TEXT,
-    author     TEXT NOT NULL,
-    role       TEXT NOT NULL,
-    changed_at TEXT NOT NULL
+-- The audit: every change (an edit, a score, a decision, an action's
+-- status, an import) and every refusal, one row per changed field, with
+-- who (a verified email, cli:<user>, or a typed name in personal mode),
+-- whether that identity was verified, the role, when (UTC), what (entity,
+-- field, before, after) and whether it was allowed. Append-only: the
+-- triggers refuse any update or delete.
+CREATE TABLE audit (
+    audit_id  INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,                 -- how the person is known: verified email, cli:<user>, or "Name (not verified)"
+    name      TEXT NOT NULL,                 -- their display name
+    verified  INTEGER NOT NULL CHECK (verified IN (0, 1)),
+    role      TEXT NOT NULL,
+    action    TEXT NOT NULL CHECK (action IN ('create', 'edit', 'record', 'import', 'refused')),
+    entity    TEXT NOT NULL,
+    entity_id INTEGER,
+    field     TEXT,
+    old_value TEXT,
+    new_value TEXT,
+    allowed   INTEGER NOT NULL CHECK (allowed IN (0, 1)),
+    detail    TEXT
 ) STRICT;
 
-CREATE TRIGGER change_log_no_update BEFORE UPDATE ON change_log
-BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END;
 
-CREATE TRIGGER change_log_no_delete BEFORE DELETE ON change_log
-BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END;
 
 CREATE TABLE meetings (
     meeting_date TEXT PRIMARY KEY CHECK (date(meeting_date) IS meeting_date),
@@ -73,7 +83,8 @@ CREATE TABLE action_items (
     created_at    TEXT NOT NULL
 ) STRICT;
 
-CREATE INDEX change_log_entity ON change_log (entity, entity_id);
+CREATE INDEX audit_entity ON audit (entity, entity_id);
+CREATE INDEX audit_at ON audit (at);
 
 -- Where joint work came from when it moved in from an analytics file
 -- (schema 5 and older kept it there): one row per move.
