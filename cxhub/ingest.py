@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from cxhub import access, contract, rollups, workspace
+from cxhub import access, audit, contract, rollups, workspace
 from cxhub.contract import number_text
 from cxhub.db import DatabaseError, is_disk_full, reading, transaction, utc_now, writing
 
@@ -347,14 +347,8 @@ def record_import(ws, person: access.Person, import_id: int | None, table_name: 
                   allowed: bool = True) -> None:
     """One audit row for an import (or its refusal) in the workspace."""
     with workspace.transaction(ws):
-        ws.execute(
-            "INSERT INTO audit (at, actor, name, verified, role, action, entity, entity_id, field, new_value, "
-            "allowed, detail) VALUES (?, ?, ?, ?, ?, ?, 'import', ?, ?, ?, ?, ?)",
-            [workspace.stored(utc_now()), person.who if person else "(nobody signed in)",
-             person.name if person else "", int(bool(person and person.verified)),
-             person.role_label if person else "", "import" if allowed else "refused", import_id, table_name,
-             outcome, int(allowed), detail],
-        )
+        audit.record(ws, person, action="import" if allowed else "refused", entity="import", entity_id=import_id,
+                     field=table_name, new=outcome, allowed=allowed, detail=detail)
 
 
 def _about_the_file(exc: duckdb.Error, path: Path) -> bool:

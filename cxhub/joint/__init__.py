@@ -5,7 +5,8 @@ working?" read the analytics file beside it (cxhub.joint.agenda,
 cxhub.joint.progress)."""
 
 from cxhub.access import Person
-from cxhub.joint.changes import EditRefused, audit, history
+from cxhub.audit import read as audit
+from cxhub.joint.changes import EditRefused, history
 from cxhub.joint.initiatives import (
     ALIGNMENT_DEFINITION, CLOSED, COST_BANDS, DISCUSSION_GAP, FIELD, FIELDS, OWNERS, PRIORITY_DEFINITION,
     STATUSES, Field, create_initiative, expected_change, initiatives, normalize, update_initiatives,

@@ -12,9 +12,9 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from cxhub import workspace
+from cxhub import audit, workspace
 from cxhub.access import AccessRefused, Person, Refused
-from cxhub.db import utc_now
+
 
 class EditRefused(Refused):
     """An edit that breaks a rule (a score of 7, a due date before the
@@ -45,13 +45,7 @@ def record_refusal(ws: sqlite3.Connection, person: Person | None, entity: str, e
                    at: datetime | None = None) -> None:
     """One audit row for a refused action (its own transaction)."""
     with workspace.transaction(ws):
-        ws.execute(
-            "INSERT INTO audit (at, actor, name, verified, role, action, entity, field, allowed, detail) "
-            "VALUES (?, ?, ?, ?, ?, 'refused', ?, NULL, 0, ?)",
-            [workspace.stored(at or utc_now()), person.who if person else "(nobody signed in)",
-             person.name if person else "", int(bool(person and person.verified)),
-             person.role_label if person else "", entity, "; ".join(exc.errors)],
-        )
+        audit.record(ws, person, action="refused", entity=entity, allowed=False, detail="; ".join(exc.errors), at=at)
 
 
 def as_date(value: Any) -> date | None:
@@ -91,12 +85,8 @@ def as_text(value: Any) -> str | None:
 def log(ws: sqlite3.Connection, entity: str, entity_id: int, field: str, old: Any, new: Any, person: Person,
         at: datetime, action: str = "edit") -> None:
     """One audit row for one changed field (inside the caller's transaction)."""
-    ws.execute(
-        "INSERT INTO audit (at, actor, name, verified, role, action, entity, entity_id, field, old_value, "
-        "new_value, allowed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-        [workspace.stored(at), person.who, person.name, int(person.verified), person.role_label, action, entity,
-         entity_id, field, as_text(old), as_text(new)],
-    )
+    audit.record(ws, person, action=action, entity=entity, entity_id=entity_id, field=field, old=as_text(old),
+                 new=as_text(new), at=at)
 
 
 def history(ws: sqlite3.Connection, entity: str = "initiative", entity_id: int | None = None) -> pd.DataFrame:
@@ -111,13 +101,3 @@ def history(ws: sqlite3.Connection, entity: str = "initiative", entity_id: int |
         sql += " AND entity_id = ?"
         params.append(int(entity_id))
     return workspace.frame(ws, sql + " ORDER BY audit_id", params, dates=["changed_at"], flags=["verified"])
-
-
-def audit(ws: sqlite3.Connection, since: date | None = None) -> pd.DataFrame:
-    """The whole audit, oldest first (from a day on, when given)."""
-    sql = "SELECT * FROM audit"
-    params: list[Any] = []
-    if since is not None:
-        sql += " WHERE at >= ?"
-        params.append(since.isoformat())
-    return workspace.frame(ws, sql + " ORDER BY audit_id", params, dates=["at"], flags=["verified", "allowed"])
