@@ -52,16 +52,26 @@ def connection():
     return _snapshot(path, db.file_version(path))
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _about_the_file(path: str, version: tuple[int, int]) -> tuple[str, bool]:
+    """(import-log version, demo or not) of one version of the file: asked
+    once per version, not on every named query of every run."""
+    con = connection()
+    rows = db.query_rows(con, "SELECT bool_and(source = 'demo') FROM import_log WHERE outcome <> 'refused'")
+    return db.data_version(con), bool(rows[0][0])
+
+
 def data_version() -> str:
     """What cached answers are keyed on: the file (every write replaces it,
     and a restored or swapped file is another file) and its import log."""
     path = db_path()
-    return f"{path}:{db.file_version(path)}:{db.data_version(connection())}"
+    version = db.file_version(path)
+    return f"{path}:{version}:{_about_the_file(path, version)[0]}"
 
 
 def is_demo() -> bool:
-    rows = db.query_rows(connection(), "SELECT bool_and(source = 'demo') FROM import_log WHERE outcome <> 'refused'")
-    return bool(rows[0][0])
+    path = db_path()
+    return _about_the_file(path, db.file_version(path))[1]
 
 
 # ---- the named queries, cached: arguments are values, never frames ----------
