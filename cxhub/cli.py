@@ -275,8 +275,9 @@ def cmd_access(args) -> int:
     if role == access.NO_ACCESS:
         print("  no access: the sign-in is refused (default_role = \"none\")")
         return 0
+    granted = access.rights_of(role)
     for right in access.RIGHTS:
-        print(f"  {'yes' if role in right.roles else 'no ':<4}{right.description}")
+        print(f"  {'yes' if right in granted else 'no ':<4}{right.description}")
     return 0
 
 
