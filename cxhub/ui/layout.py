@@ -25,7 +25,7 @@ def start():
 # a smaller title, tile values that fit five to a row.
 PAGE_CSS = """<style>
 header[data-testid="stHeader"] { height: 2.6rem; }
-[data-testid="stMainBlockContainer"] { padding: 2.6rem 2.5rem 2rem 2.5rem; }
+[data-testid="stMainBlockContainer"] { padding: 3.1rem 2.5rem 2rem 2.5rem; }
 [data-testid="stMainBlockContainer"] > div > [data-testid="stVerticalBlock"] { gap: 0.7rem; }
 section[data-testid="stSidebar"] { width: 250px !important; min-width: 250px !important; }
 h1 { font-size: 1.9rem !important; padding: 0.6rem 0 0.1rem 0 !important; }
