@@ -32,13 +32,13 @@ def render() -> None:
                        "touchpoints with 30 or more).")
         st.caption("Touchpoints are ranked on complete periods with 30 or more observations only; the others are "
                    "shown pale with their n.")
-        st.plotly_chart(charts.touchpoint_bars(frame, kpi_id), key="channels_bars")
+        layout.plot(charts.touchpoint_bars(frame, kpi_id), "channels_bars", view)
         series = gateway.query("trends", view.window, view.filters, kpi_ids=(kpi_id,), grain=view.grain,
                                slice_by="touchpoint")
         names = gateway.query("touchpoints").set_index("touchpoint_id")["name"]
         series = series.assign(touchpoint_id=series["slice"], touchpoint=series["slice"].map(names))
         st.subheader(f"{KPIS[kpi_id].name} over time")
-        st.plotly_chart(charts.touchpoint_lines(series, kpi_id), key="channels_lines")
+        layout.plot(charts.touchpoint_lines(series, kpi_id), "channels_lines", view, over_time=True)
 
     st.subheader("Channel switching: the cost of inconsistency")
     st.caption("Unresolved contacts after which the same customer tried another touchpoint within 7 days.")
@@ -51,7 +51,7 @@ def render() -> None:
     st.metric("Unresolved contacts followed by a switch", f"{moved:,}",  # not a KPI value
               help=f"Of {total:,} unresolved contacts by known customers in the period, {moved:,} "
                    "(counting each destination) were followed within 7 days by a contact at another touchpoint.")
-    st.plotly_chart(charts.switching_chart(switches.head(15)), key="channels_switching")
+    layout.plot(charts.switching_chart(switches.head(15)), "channels_switching", view)
 
 
 if __name__ == "__main__":  # run by st.navigation as this page

@@ -8,7 +8,7 @@ import streamlit as st
 
 from cxhub import access, charts, exports, joint
 from cxhub.kpis import KPIS
-from cxhub.plaintext import md
+from cxhub.plaintext import md, md_value
 from cxhub.ui import download, gateway, identity, layout
 from cxhub.ui.kpi_tile import definition, freshness_text
 
@@ -90,7 +90,8 @@ def _ranked_table(frame: pd.DataFrame, who, touchpoint_ids: list[str]) -> None:
 
 def _is_it_working(frame: pd.DataFrame, version: str) -> None:
     st.subheader("Is it working?", help="Each target KPI by month, from three months before the start; "
-                                        "'before' is the month before the start, 'now' the last full month.")
+                                        "'before' is the median of the three months before the start (one bad month "
+                                        "does not set it), 'now' the last full month.")
     started = frame[frame["status"].isin(["in progress", "done"]) & frame["started_on"].notna()]
     started = started.sort_values("status", key=lambda s: s.eq("done"), kind="stable")  # running ones first
     if started.empty:
@@ -113,14 +114,14 @@ def _is_it_working(frame: pd.DataFrame, version: str) -> None:
         k = KPIS[s["kpi_id"]]
         with col:
             promised = "" if s["expected"] is None or pd.isna(s["expected"]) else \
-                f" · promised {k.format_change(s['expected'])}"
+                f" · promised {md_value(k.format_change(s['expected']))}"
             st.metric(f"{k.name} ({s['scope']})", k.format(s["latest"]),
                       delta=None if s["change"] is None or pd.isna(s["change"]) else
                       f"{k.format_change(s['change'])} since before start",
                       delta_color="off" if s["small"] else "normal" if k.better == "higher" else "inverse",
                       help=definition(k))
             too_few = " · fewer than 30 in a month compared: too few to judge" if s["small"] else ""
-            st.caption(f"Before: {k.format(s['baseline'])}{promised}{too_few}")
+            st.caption(f"Before: {md_value(k.format(s['baseline']))}{promised}{too_few}")
             series = trend[trend["kpi_id"] == s["kpi_id"]]
             st.plotly_chart(charts.progress_chart(series, s["kpi_id"], start, s["baseline"], s["expected"]),
                             key=f"progress_{picked}_{s['kpi_id']}")

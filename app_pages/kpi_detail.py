@@ -52,7 +52,7 @@ def render() -> None:
         if frame.empty or frame["value"].isna().all():
             layout.no_data(f"{k.name} by touchpoint")
         else:
-            st.plotly_chart(charts.touchpoint_bars(frame, kpi_id), key="detail_touchpoints")
+            layout.plot(charts.touchpoint_bars(frame, kpi_id), "detail_touchpoints", view)
     if k.family != "health":  # system health has no customer: no segment or region
         columns = st.columns(2)
         for col, dimension in zip(columns, ("segment", "region")):
@@ -63,7 +63,7 @@ def render() -> None:
                 if frame.empty or frame["value"].isna().all():
                     layout.no_data(f"{k.name} by {dimension}")
                 else:
-                    st.plotly_chart(charts.breakdown_bars(frame, kpi_id, dimension), key=f"detail_{dimension}")
+                    layout.plot(charts.breakdown_bars(frame, kpi_id, dimension), f"detail_{dimension}", view)
 
 
 if __name__ == "__main__":  # run by st.navigation as this page

@@ -4,6 +4,7 @@ import streamlit as st
 
 from cxhub import joint
 from cxhub.kpis import CATALOG, GROUPS, MIN_SAMPLE
+from cxhub.plaintext import md
 from cxhub.ui import layout
 
 
@@ -15,7 +16,7 @@ def render() -> None:
         st.header(group)
         for k in (k for k in CATALOG if k.group == group):
             with st.expander(f"{k.name} · `{k.id}`", expanded=False):
-                st.markdown(f"**Owner:** {k.owner} · **Unit:** {k.unit} · **Better:** {k.better}")
+                st.markdown(f"**Owner:** {k.owner} · **Unit:** {md(k.shown_unit)} · **Better:** {k.better}")
                 st.markdown(f"**What it means:** {k.business}")
                 st.markdown(f"**How it is computed:** {k.technical}")
                 st.markdown(f"**Sample size (n):** {k.sample}")

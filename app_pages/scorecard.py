@@ -24,7 +24,7 @@ def render() -> None:
         members = [k.id for k in CATALOG if k.group == group]
         for col, kpi_id in zip(st.columns(len(members)), members):
             with col:
-                kpi_tile(rows[kpi_id])
+                kpi_tile(rows[kpi_id], link=layout.kpi_link(view, kpi_id))  # drill down: trend and breakdowns
 
     sheet = gateway.scorecard_export(view.period, view.filters)
     stem = f"scorecard-{view.period.start}-{view.period.end}"
@@ -56,7 +56,7 @@ def render() -> None:
         if cohorts.empty:
             layout.no_data("first orders in this period")
         else:
-            st.plotly_chart(charts.cohort_heatmap(cohorts), key="overview_cohorts")
+            layout.plot(charts.cohort_heatmap(cohorts), "overview_cohorts", view, over_time=True)
             st.caption("Share of each month's new buyers who bought again k months later.")
 
     st.subheader("Touchpoints at a glance")
@@ -65,8 +65,8 @@ def render() -> None:
     if grid.empty:
         layout.no_data("touchpoints")
         return
-    event = st.plotly_chart(charts.status_heatmap(grid, heat_ids), key="overview_heatmap",
-                            on_select="rerun", selection_mode="points")
+    event = layout.plot(charts.status_heatmap(grid, heat_ids), "overview_heatmap", view,
+                        on_select="rerun", selection_mode="points")
     picked = [p.get("y") for p in (event.selection.points if event else [])] if event else []
     names = dict(zip(grid["touchpoint"], grid["touchpoint_id"]))
     by_label = {plain_chart(name): tp_id for name, tp_id in names.items()}  # the heat map's row labels

@@ -9,7 +9,7 @@ import streamlit as st
 from cxhub import access, joint
 from cxhub.kpis import KPIS, Filters
 from cxhub.kpis.status import STATUS_WORDS
-from cxhub.plaintext import md
+from cxhub.plaintext import md, md_value
 from cxhub.ui import download, gateway, identity, layout
 from cxhub.ui.filter_bar import date_bounds, parse_url_date
 from cxhub.ui.kpi_tile import definition, freshness_text
@@ -47,8 +47,8 @@ def _red_kpis(ag) -> None:
     for r in ag.red_kpis.to_dict("records"):
         k = KPIS[r["id"]]
         new = " — **turned red since the last meeting**" if r["newly_red"] else ""
-        st.markdown(f":red-badge[{STATUS_WORDS['red']}] **{k.name}** {k.format(r['value'])} "
-                    f"(target {k.format(r['target'])}, owner {r['owner']}){new}", help=definition(k))
+        st.markdown(f":red-badge[{STATUS_WORDS['red']}] **{k.name}** {md_value(k.format(r['value']))} "
+                    f"(target {md_value(k.format(r['target']))}, owner {r['owner']}){new}", help=definition(k))
     if not ag.recovered.empty:
         st.caption("Back from red: " + ", ".join(KPIS[i].name for i in ag.recovered["id"]))
 

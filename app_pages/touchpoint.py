@@ -89,7 +89,7 @@ def render(touchpoint_id: str) -> None:
     if csat["value"].isna().all() and health["availability"].isna().all():
         layout.no_data("satisfaction or IT health")
     else:
-        st.plotly_chart(charts.cx_and_it(csat, health, events, color), key="tp_cx_it")
+        layout.plot(charts.cx_and_it(csat, health, events, color), "tp_cx_it", view, info["name"], over_time=True)
         st.caption("Red bands: days with an incident or availability under 99%. "
                    "Hover them to match a satisfaction dip to its cause.")
 
@@ -102,12 +102,12 @@ def render(touchpoint_id: str) -> None:
         if trend["value"].isna().all():
             layout.no_data(f"{KPIS[kpi_id].name} at {md(info['name'])}")
         else:
-            st.plotly_chart(charts.trend_chart(trend, kpi_id, events, color=color, name=info["name"]),
-                            key="tp_trend")
+            layout.plot(charts.trend_chart(trend, kpi_id, events, color=color, name=info["name"]), "tp_trend",
+                        view, info["name"], over_time=True)
     with right:
         st.subheader("Volume")
         vol = gateway.query("volume", view.window, view.filters, grain=view.grain)
-        st.plotly_chart(charts.volume_chart(vol, color), key="tp_volume")
+        layout.plot(charts.volume_chart(vol, color), "tp_volume", view, info["name"], over_time=True)
 
     st.subheader("By segment and region")
     pick = st.segmented_control("KPI", ["csat", "nps", "retention_rate", "fcr"], default="csat",
@@ -119,7 +119,7 @@ def render(touchpoint_id: str) -> None:
             if frame.empty:
                 layout.no_data(f"{KPIS[pick].name} by {dim}")
             else:
-                st.plotly_chart(charts.breakdown_bars(frame, pick, dim), key=f"tp_dim_{dim}")
+                layout.plot(charts.breakdown_bars(frame, pick, dim), f"tp_dim_{dim}", view, info["name"])
 
     left, right = st.columns([2, 3])
     with left:

@@ -26,9 +26,13 @@ TOUCHPOINT_COLORS = {
 }
 _EXTRA = ["#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#636363"]
 STATUS_COLORS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", "none": "#bdbdbd", "few": "#e0e0e0"}
-INK = "#263238"
+INK = "#263238"  # text and lines on paper (the pack)
+# Lines drawn without a touchpoint's colour: a mid tone that reads on
+# Streamlit's light and dark themes alike (on screen, charts follow the theme).
+NEUTRAL = "#78909c"
 TARGET = "#546e7a"
-FONT = dict(size=15, color=INK)
+HOLLOW = "rgba(0,0,0,0)"  # an unjudged point: a ring, on any background
+FONT = dict(size=15)
 
 
 def touchpoint_color(touchpoint_id: str) -> str:
@@ -44,10 +48,29 @@ def _layout(fig: go.Figure, title: str | None = None, height: int = 380) -> go.F
     fig.update_layout(
         title=dict(text=title, automargin=True) if title else None, height=height, font=FONT,
         margin=dict(l=10, r=10, t=50 if title else 20, b=10),
-        plot_bgcolor="white", legend=dict(orientation="h", y=-0.18), hovermode="x unified",
+        legend=dict(orientation="h", y=-0.18), hovermode="x unified",
     )
-    fig.update_xaxes(showgrid=False, linecolor="#cfd8dc", automargin=True)
-    fig.update_yaxes(gridcolor="#eceff1", zeroline=False, automargin=True)
+    # No background or text colour: Streamlit's chart theme gives them, light or dark.
+    fig.update_xaxes(showgrid=False, automargin=True)
+    fig.update_yaxes(zeroline=False, automargin=True)
+    return fig
+
+
+def stamp(fig: go.Figure, scope: str) -> go.Figure:
+    """The period and filters in the chart's top right corner: a chart saved
+    as a picture or pasted into slides still says what it shows."""
+    fig.add_annotation(text=plain(scope), xref="paper", yref="paper", x=1, y=1, xanchor="right",
+                       yanchor="bottom", yshift=6, showarrow=False, font=dict(size=12, color=NEUTRAL))
+    fig.update_layout(margin=dict(t=max(fig.layout.margin.t or 0, 44)))
+    return fig
+
+
+def on_paper(fig: go.Figure) -> go.Figure:
+    """The figure as printed (the HTML pack): dark text on white."""
+    fig.update_layout(template="plotly_white", paper_bgcolor="white", plot_bgcolor="white",
+                      font=dict(color=INK))
+    fig.update_xaxes(linecolor="#cfd8dc")
+    fig.update_yaxes(gridcolor="#eceff1")
     return fig
 
 
@@ -59,7 +82,7 @@ def whole_number_ticks(fig: go.Figure, values, **where) -> go.Figure:
 
 
 def _axis_title(k: KPI) -> str:
-    return f"{k.name} ({k.unit})"
+    return f"{k.name} ({k.shown_unit})"
 
 
 def mark_events(fig: go.Figure, events: pd.DataFrame | None, y: float | None, row: int | None = None) -> go.Figure:
@@ -108,7 +131,7 @@ def point_texts(k: KPI, frame: pd.DataFrame) -> list[str]:
 
 
 def trend_chart(trend: pd.DataFrame, kpi_id: str, events: pd.DataFrame | None = None,
-                color: str = INK, name: str | None = None) -> go.Figure:
+                color: str = NEUTRAL, name: str | None = None) -> go.Figure:
     """A KPI over time against its target; points that are partial or from
     fewer than 30 are hollow grey. trend: kpi_trend() output."""
     k = KPIS[kpi_id]
@@ -117,7 +140,7 @@ def trend_chart(trend: pd.DataFrame, kpi_id: str, events: pd.DataFrame | None = 
     sure = judged_mask(trend)
     fig.add_trace(go.Scatter(
         x=x, y=trend["value"], mode="lines+markers", name=name or k.name, line=dict(color=color, width=3),
-        marker=dict(size=9, color=[color if j else "white" for j in sure],
+        marker=dict(size=9, color=[color if j else HOLLOW for j in sure],
                     line=dict(width=2, color=[color if j else STATUS_COLORS["none"] for j in sure])),
         text=point_texts(k, trend), hovertemplate="%{text}<extra>" + (name or k.name) + "</extra>",
         connectgaps=False,
@@ -250,7 +273,7 @@ def touchpoint_lines(series: pd.DataFrame, kpi_id: str) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=pd.to_datetime(part["bucket_start"]), y=part["value"], name=plain(tp), mode="lines+markers",
             line=dict(color=color, width=3),
-            marker=dict(size=8, color=[color if j else "white" for j in sure], line=dict(width=2, color=color)),
+            marker=dict(size=8, color=[color if j else HOLLOW for j in sure], line=dict(width=2, color=color)),
             text=point_texts(k, part), hovertemplate="%{text}<extra>" + plain(tp).replace("%", "%%") + "</extra>"))
     fig.update_yaxes(title=_axis_title(k))
     return _layout(fig)
@@ -272,7 +295,7 @@ def cx_and_it(csat: pd.DataFrame, health: pd.DataFrame, events: pd.DataFrame | N
     fig.add_trace(go.Bar(x=hx, y=health["incidents"], name="Incidents", marker_color=STATUS_COLORS["red"],
                          opacity=0.55), row=2, col=1, secondary_y=True)
     fig.add_trace(go.Scatter(x=hx, y=health["availability"], name="Availability %", mode="lines+markers",
-                             line=dict(color=INK, width=2)), row=2, col=1)
+                             line=dict(color=NEUTRAL, width=2)), row=2, col=1)
     mark_events(fig, events, _peak(csat["value"]), row=1)
     fig.update_yaxes(title="CSAT %", row=1, col=1)
     fig.update_yaxes(title="Availability %", row=2, col=1, secondary_y=False)
@@ -287,10 +310,10 @@ def volume_chart(volume: pd.DataFrame, color: str) -> go.Figure:
     x = pd.to_datetime(volume["bucket_start"])
     fig.add_trace(go.Bar(x=x, y=volume["contacts"], name="Contacts", marker_color=color, opacity=0.75))
     fig.add_trace(go.Scatter(x=x, y=volume["responses"], name="Survey answers", mode="lines+markers",
-                             line=dict(color=INK, width=2)), secondary_y=True)
+                             line=dict(color=NEUTRAL, width=2)), secondary_y=True)
     fig.update_yaxes(title="Contacts", secondary_y=False)
     fig.update_yaxes(title="Survey answers", secondary_y=True, showgrid=False)
-    return _layout(fig)
+    return whole_number_ticks(_layout(fig), volume["responses"], secondary_y=True)
 
 
 def breakdown_bars(frame: pd.DataFrame, kpi_id: str, dimension: str) -> go.Figure:
@@ -392,7 +415,7 @@ def progress_chart(trend: pd.DataFrame, kpi_id: str, started_on, baseline: float
     k = KPIS[kpi_id]
     fig = trend_chart(trend, kpi_id)
     start = pd.Timestamp(started_on)
-    fig.add_shape(type="line", x0=start, x1=start, y0=0, y1=1, yref="paper", line=dict(color=INK, dash="dot"))
+    fig.add_shape(type="line", x0=start, x1=start, y0=0, y1=1, yref="paper", line=dict(color=NEUTRAL, dash="dot"))
     fig.add_annotation(x=start, y=1, yref="paper", text="started", showarrow=False, yanchor="bottom")
     if baseline is not None and expected is not None:
         goal = baseline + expected

@@ -15,7 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from cxhub import access, contract, db, workspace
+from cxhub import access, contract, db, settings, workspace
 from cxhub.kpis import CATALOG, Filters, Period, UnknownValue, breakdown, check_filters, scorecard
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -395,6 +395,8 @@ def main(argv: list[str] | None = None) -> int:
                 "rejects": cmd_rejects, "access": cmd_access, "audit": cmd_audit,
                 "pack": cmd_pack, "serve": cmd_serve}
     try:
+        if hasattr(args, "db"):
+            settings.apply(settings.load_display(access.config_path(db.resolve_db_path(args.db))))
         return handlers[args.command](args)
     except (CliError, UnknownValue, ValueError, db.NoDatabase) as exc:  # DemoRefused, AccessConfigError too
         print(f"cxhub {args.command}: error: {exc}", file=sys.stderr)

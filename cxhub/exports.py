@@ -18,7 +18,7 @@ def scorecard_frame(card: pd.DataFrame, period: Period, loaded_at) -> pd.DataFra
     for r in card.to_dict("records"):
         k = KPIS[r["id"]]
         rows.append({
-            "kpi_id": k.id, "kpi": k.name, "group": k.group, "owner": k.owner, "unit": k.unit,
+            "kpi_id": k.id, "kpi": k.name, "group": k.group, "owner": k.owner, "unit": k.shown_unit,
             "period_start": period.start, "period_end": period.end,
             "value": r["value"], "previous": r["previous"], "change": r["change"],
             "target": r["target"], "status": r["status"], "status_note": r["note"], "n": r["n"],

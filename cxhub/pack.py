@@ -74,6 +74,7 @@ class Pack:
     title: str
     subtitle: str
     sections: list[Section]
+    scope: str = ""  # the period and filters, on every printed page
 
     def file_stem(self) -> str:
         return f"cxhub-steering-{self.meeting_date.isoformat()}"
@@ -145,7 +146,7 @@ def build(con: duckdb.DuckDBPyConnection, ws: sqlite3.Connection, meeting_date: 
             name = KPIS[kpi_id].name
             figure = charts.trend_chart(trend, kpi_id).update_layout(
                 title=dict(text=name, automargin=True, yref="container"), margin=dict(t=60))
-            trend_section.blocks.append(Chart(name, figure, static_charts.trend_png(trend, kpi_id)))
+            trend_section.blocks.append(Chart(name, figure, static_charts.trend_png(trend, kpi_id, title="")))
     else:
         trend_section.blocks.append("No KPI is off target.")
 
@@ -157,7 +158,8 @@ def build(con: duckdb.DuckDBPyConnection, ws: sqlite3.Connection, meeting_date: 
                "needs discussion" if r["needs_discussion"] else "", _fmt_date(r["due_date"])]
               for r in inits.to_dict("records")]
     priorities = Section("Priorities", joint.PRIORITY_DEFINITION + " " + joint.ALIGNMENT_DEFINITION, [
-        Chart("Impact × effort of the open initiatives (bubble size = cost band, red ring = needs discussion)",
+        Chart("Impact × effort of the open initiatives (bubble size = cost band, red ring = needs discussion; "
+              "#: the ranked table below)",
               charts.priority_matrix(inits[~inits["status"].isin(joint.CLOSED)]),
               static_charts.matrix_png(inits[~inits["status"].isin(joint.CLOSED)])),
         Table("Ranked initiatives", ["#", "Initiative", "Owner", "Status", "Priority", "CMO impact/effort",
@@ -178,7 +180,8 @@ def build(con: duckdb.DuckDBPyConnection, ws: sqlite3.Connection, meeting_date: 
     summary = Section("Summary", f"The meeting of {_fmt_date(meeting_date)} in one screen.",
                       _summary(ag, decided, raised))
     return Pack(meeting_date, f"Steering meeting, {_fmt_date(meeting_date)}", subtitle,
-                [summary, agenda_section, scorecard, trend_section, priorities, outcomes])
+                [summary, agenda_section, scorecard, trend_section, priorities, outcomes],
+                scope=f"{ag.period.label()} vs {ag.compared_with.label()} · all segments · all regions")
 
 
 def _names(ids) -> str:
@@ -218,7 +221,7 @@ def to_html(pack: Pack) -> str:
     for section in pack.sections:
         for block in section.blocks:
             if isinstance(block, Chart):
-                charts_html[id(block)] = Markup(block.figure.to_html(
+                charts_html[id(block)] = Markup(charts.on_paper(block.figure).to_html(
                     full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}))
     return template.render(
         pack=pack, plotly_js=Markup(plotly.offline.get_plotlyjs()), chart_html=lambda b: charts_html[id(b)],
@@ -254,7 +257,8 @@ class _PackPDF(FPDF):
         self.set_y(-10)
         self.set_font("DejaVu", "", 7)
         self.set_text_color(*_MUTED)
-        self.cell(0, 5, f"CX Hub · {self.pack.title} · page {self.page_no()}/{{nb}}", align="C")
+        self.cell(0, 5, f"CX Hub · {self.pack.title} · {self.pack.scope} · page {self.page_no()}/{{nb}}",
+                  align="C")
 
 
 def _column_widths(pdf: _PackPDF, table: Table) -> list[float]:

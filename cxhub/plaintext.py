@@ -33,6 +33,13 @@ def md(text) -> str:
     return _NUMBERED.sub(r"\1\\\2", _LEADING.sub(r"\\\1", text))
 
 
+def md_value(text: str) -> str:
+    """A value formatted by the catalog, inside Markdown: only a currency's
+    "$" can mean something there ($…$ is maths); settings.py allows no other
+    Markdown character in a currency."""
+    return text.replace("$", "\\$")
+
+
 def chart(text) -> str:
     """Data text for a Plotly label, title or hover text: its HTML is shown
     as characters, never as a link or markup."""

@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from cxhub.charts import COST_SIZES, INK, OWNER_COLORS, STATUS_COLORS, TARGET, short_title, spread_scores
+from cxhub.charts import COST_SIZES, INK, OWNER_COLORS, STATUS_COLORS, TARGET, spread_scores
 from cxhub.kpis.catalog import KPIS
 
 DPI = 150
@@ -32,8 +32,9 @@ def trend_png(trend: pd.DataFrame, kpi_id: str, title: str | None = None) -> byt
     ax.plot(x, trend["value"].astype(float), color=INK, linewidth=2.2, marker="o", markersize=4, label=k.name)
     if trend["target"].notna().any():
         ax.plot(x, trend["target"].astype(float), color=TARGET, linestyle="--", linewidth=1.5, label="Target")
-    ax.set_title(textwrap.fill(title or k.name, 70), loc="left", fontsize=11, color=INK)
-    ax.set_ylabel(k.unit, fontsize=9)
+    if title != "":  # "": the page's heading already names it
+        ax.set_title(textwrap.fill(title or k.name, 70), loc="left", fontsize=11, color=INK)
+    ax.set_ylabel(k.shown_unit, fontsize=9)
     ax.grid(axis="y", color="#eceff1")
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(labelsize=8)
@@ -59,8 +60,10 @@ def matrix_png(initiatives: pd.DataFrame) -> bytes:
                    edgecolors=[STATUS_COLORS["red"] if d else "white" for d in part["needs_discussion"]],
                    linewidths=[2.5 if d else 1 for d in part["needs_discussion"]])
         for r in part.itertuples():
-            ax.annotate(f"#{r.initiative_id} {short_title(r.title)}", (r.x, r.agreed_impact), xytext=(9, 0),
-                        textcoords="offset points", ha="left", va="center", color=INK, fontsize=7)
+            # On paper the number alone (the ranked table under the chart names it):
+            # titles of neighbouring bubbles ran into each other.
+            ax.annotate(f"#{r.initiative_id}", (r.x, r.agreed_impact), xytext=(0, 0), textcoords="offset points",
+                        ha="center", va="center", color="white", fontsize=7, fontweight="bold")
     ax.plot([0.5, 5.5], [0.5, 5.5], color="#cfd8dc", linestyle=":")
     for x, y, text in ((1.2, 5.25, "quick wins"), (4.8, 5.25, "big bets"), (1.2, 0.75, "fill-ins"),
                        (4.8, 0.75, "money pits")):
@@ -70,6 +73,7 @@ def matrix_png(initiatives: pd.DataFrame) -> bytes:
     ax.set_xlabel("Agreed effort / risk (1–5)", fontsize=9)
     ax.set_ylabel("Agreed customer impact (1–5)", fontsize=9)
     ax.grid(color="#eceff1")
+    ax.set_axisbelow(True)  # grid lines behind the bubbles, not through their numbers
     ax.spines[["top", "right"]].set_visible(False)
     if not scored.empty:
         ax.legend(fontsize=8, frameon=False, loc="upper right", bbox_to_anchor=(1.0, 0.93), markerscale=0.5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
 from cxhub import joint
@@ -84,7 +85,7 @@ def test_initiatives_and_actions_on_the_agenda(tiny_db, ws):
     assert list(ag.open_actions["action_id"]) == [raised] and ag.open_actions["overdue"].all()
 
 
-def test_is_it_working_compares_with_the_month_before_the_start(tiny_db, ws):
+def test_is_it_working_compares_with_the_months_before_the_start(tiny_db, ws):
     new_id = joint.create_initiative(ws, {
         "title": "Web retention", "owner": "CMO", "cost_band": "S", "status": "in progress",
         "started_on": "2025-03-01", "touchpoints": ["web"], "kpi_ids": ["retention_rate", "digital_share"],
@@ -92,7 +93,8 @@ def test_is_it_working_compares_with_the_month_before_the_start(tiny_db, ws):
     row = joint.initiatives(ws).set_index("initiative_id").loc[new_id].to_dict()
     trend, summary = progress.progress(tiny_db, row)
     s = summary.set_index("kpi_id")
-    # Web orders by hand. February: of January's web buyers c1, c2 only c1 bought on the web: 50%.
+    # Web orders by hand. December and January have no web retention (no buyers before them);
+    # February: of January's web buyers c1, c2 only c1 bought on the web: 50%, the baseline alone.
     assert s.loc["retention_rate", "baseline"] == pytest.approx(50.0)
     # Orders end on 1 April, so April is partial and May has none: the last complete month is March.
     # Of February's web buyers c1, c3 only c1 bought on the web in March: 50%.
@@ -106,6 +108,19 @@ def test_is_it_working_compares_with_the_month_before_the_start(tiny_db, ws):
     assert s.loc["digital_share", "scope"] == "company"
     months = sorted(trend.loc[trend["kpi_id"] == "retention_rate", "bucket_start"])
     assert months[0] == date(2024, 12, 1) and months[-1] == date(2025, 6, 1)  # 3 months before → last full month
+
+
+def test_one_dip_before_the_start_does_not_set_the_baseline():
+    # An incident month (60) right before the start between two ordinary ones (80, 82).
+    months = pd.DataFrame({
+        "bucket_start": [date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1), date(2025, 4, 1), date(2025, 5, 1)],
+        "value": [80.0, 82.0, 60.0, 81.0, None], "complete": [True, True, True, True, False],
+        "small_sample": [False, False, False, False, False]})
+    assert progress.baseline_of(months, date(2025, 4, 10)) == (80.0, False)  # median of 80, 82, 60
+    # Months the data does not cover, or that are partial, do not count; a month on few responses marks it.
+    assert progress.baseline_of(months.assign(small_sample=[False, True, False, False, False]),
+                                date(2025, 3, 15)) == (81.0, True)  # median of 80 and 82
+    assert progress.baseline_of(months, date(2025, 1, 20)) == (None, False)
 
 
 def test_no_progress_before_the_start(tiny_db, ws):

@@ -134,7 +134,7 @@ def test_trend_points_and_cohort_cells_follow_the_rule(judged_db):
     assert not by_month.loc[date(2025, 4, 1), "complete"] and by_month.loc[date(2025, 4, 1), "status"] == "none"
     figure = charts.trend_chart(trend, "csat")
     colors = figure.data[0].marker.color
-    assert colors[0] == "white" and colors[2] != "white"  # hollow point for January, full for March
+    assert colors[0] == charts.HOLLOW and colors[2] != charts.HOLLOW  # hollow point for January, full for March
 
 
 def test_cohort_cells_of_fewer_than_30_customers_get_no_colour(tiny_db, judged_db):

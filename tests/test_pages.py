@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 
 import pandas as pd
-
 import pytest
 
 from cxhub import access, db, joint, workspace
@@ -46,10 +46,14 @@ def test_overview_shows_every_kpi_with_its_definition(demo_db_path, monkeypatch)
 
     at = app(demo_db_path, monkeypatch)
     labels = {m.label: m for m in at.metric}
-    for k in CATALOG:  # the tile's title is the short label; its full name opens the definition
-        assert k.label in labels, k.label
-        help_text = labels[k.label].help
+    # The tile's title is the short label, a link to the KPI in depth; hovering it shows the definition.
+    titles = {link.proto.label: link.proto for link in at.get("page_link")}
+    for k in CATALOG:
+        assert k.label in labels and k.label in titles, k.label
+        help_text = titles[k.label].help
         assert k.name in help_text and k.technical in help_text and k.business in help_text
+        params = dict(p.split("=") for p in titles[k.label].query_string.split("&"))
+        assert params["kpi"] == k.id and params["period"] == "last_full_month"
     assert "data to 2026-10-31" in texts(at)
     assert any("Demo data" in m.value for m in at.sidebar.markdown)
 
@@ -295,7 +299,8 @@ def test_a_small_sample_is_greyed_with_its_n(tiny_db_path, monkeypatch):
     # 4 of 7 answers satisfied: the value stays, with no change and no colour, and says why.
     assert csat.value == "57.1%" and not csat.delta
     assert "n = 7, too few to judge · target 60.0%" in texts(at)
-    assert "n = 7 (CSAT responses) · 95% interval" in csat.help
+    title = next(link.proto for link in at.get("page_link") if link.proto.label == "CSAT")  # the tile's title
+    assert "n = 7 (CSAT responses) · 95% interval" in title.help
 
 
 # ---- personal mode: who acts, and what each role is shown ----------------------
@@ -368,3 +373,22 @@ def test_the_server_warm_up_runs_every_page_without_an_error(demo_db_path, monke
     assert serving.warm(APP) > 0
     assert "failed" not in capsys.readouterr().err
     assert identity.WARMING["on"] is False  # the pages are not run as a warm-up once it is over
+
+
+def test_every_chart_carries_its_period_and_filters(demo_db_path, monkeypatch):
+    """A chart saved as a picture still says what it shows: the period (or,
+    over time, the window) and every filter, stamped in the figure."""
+    at = app(demo_db_path, monkeypatch, {"period": "custom", "start": "2026-05-01", "end": "2026-05-31",
+                                         "segment": "smb"})
+    for url in ("overview", "channels", "kpi", "touchpoint-web"):
+        at = open_page(at, url)
+        assert not at.exception, url
+        figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+        assert figures, url
+        for figure in figures:
+            stamps = [a["text"] for a in figure["layout"].get("annotations", []) if a.get("yanchor") == "bottom"
+                      and a.get("x") == 1 and a.get("y") == 1]
+            assert len(stamps) == 1, (url, stamps)
+            assert stamps[0].endswith(" · smb · all regions"), (url, stamps[0])
+            assert ("May 2026 vs Apr 2026" in stamps[0]) or ("Jun 2025" in stamps[0] and "May 2026" in stamps[0])
+            assert stamps[0].startswith("Website · ") == url.startswith("touchpoint-"), (url, stamps[0])

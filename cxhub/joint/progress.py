@@ -1,5 +1,9 @@
 """'Is it working?': an initiative's target KPIs, month by month since it
-started, against the month before it started and the effect it promised."""
+started, against the months before it started and the effect it promised.
+
+The baseline is the median of the (up to) three months before the start:
+one bad month, an incident or a holiday dip, does not make any later month
+look like progress."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from cxhub.joint.initiatives import expected_change
 from cxhub.kpis import KPIS, Filters, Period, data_span, engine
 from cxhub.kpis.period import add_months, month_end
 
-MONTHS_BEFORE = 3  # months shown before the start, for context
+MONTHS_BEFORE = 3  # months shown before the start, for context, and the baseline's months
 MAX_MONTHS = 24
 
 
@@ -30,7 +34,7 @@ def window(started_on: date, data_end: date) -> Period | None:
 def progress(con: duckdb.DuckDBPyConnection, initiative: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """For an initiative (a joint.initiatives() row) that has started:
     (trend, summary). trend: kpi_id, bucket_start, value, target, scope.
-    summary per KPI: baseline (the month before the start), latest (the last
+    summary per KPI: baseline (see baseline_of), latest (the last
     month whose data is complete), change, expected (the promised change,
     first KPI only), better (the change goes the KPI's good way; None when
     either month rests on fewer than 30: too few to judge), small (that)."""
@@ -54,18 +58,16 @@ def progress(con: duckdb.DuckDBPyConnection, initiative: dict) -> tuple[pd.DataF
     if company:
         parts.append(engine.trends(con, company, span, "month").assign(scope="company"))
     trend = pd.concat(parts, ignore_index=True)
-    baseline_month = add_months(started.replace(day=1), -1)
     expected = expected_change(initiative.get("expected_effect") or "")
     rows = []
     for i, kpi_id in enumerate(initiative["kpi_ids"]):
         series = trend[trend["kpi_id"] == kpi_id]
-        base = series[series["bucket_start"] == baseline_month]
+        baseline, base_small = baseline_of(series, started)
         # A month the data does not fully cover is not an outcome yet.
-        known = series[series["value"].notna() & series["complete"]]
-        baseline = float(base["value"].iloc[0]) if len(base) and not pd.isna(base["value"].iloc[0]) else None
+        known = series[series["value"].notna() & series["complete"] & (series["bucket_start"] >= started.replace(day=1))]
         latest = float(known["value"].iloc[-1]) if len(known) else None
         change = None if baseline is None or latest is None else latest - baseline
-        small = bool((len(base) and base["small_sample"].iloc[0]) or (len(known) and known["small_sample"].iloc[-1]))
+        small = base_small or bool(len(known) and known["small_sample"].iloc[-1])
         rows.append({
             "kpi_id": kpi_id, "scope": series["scope"].iloc[0] if len(series) else "",
             "baseline": baseline, "latest": latest, "change": change,
@@ -74,3 +76,15 @@ def progress(con: duckdb.DuckDBPyConnection, initiative: dict) -> tuple[pd.DataF
             "small": small,
         })
     return trend, pd.DataFrame(rows, columns=columns)
+
+
+def baseline_of(series: pd.DataFrame, started: date) -> tuple[float | None, bool]:
+    """(the median of the values of the up to MONTHS_BEFORE whole months
+    before the start, whether any of them rests on fewer than 30). series:
+    one KPI's months, bucket_start, value, complete, small_sample."""
+    first = add_months(started.replace(day=1), -MONTHS_BEFORE)
+    before = series[(series["bucket_start"] >= first) & (series["bucket_start"] < started.replace(day=1))
+                    & series["value"].notna() & series["complete"]]
+    if before.empty:
+        return None, False
+    return float(before["value"].astype(float).median()), bool(before["small_sample"].any())

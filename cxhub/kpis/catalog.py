@@ -26,6 +26,25 @@ FAMILY_SOURCES = {"orders": "orders", "surveys": "surveys", "interactions": "int
 # Days in an average calendar month, for count targets over periods that are
 # not whole months (KPI contract v2, "Count targets").
 DAYS_PER_MONTH = 30.4375
+# How money is shown: set once per process from cxhub.toml's [display]
+# (cxhub/settings.py). Empty: the number alone, never "$" by assumption.
+_CURRENCY = {"symbol": ""}
+
+
+def set_currency(symbol: str) -> None:
+    _CURRENCY["symbol"] = symbol
+
+
+def with_currency(number: str) -> str:
+    """'182.92' as money: a symbol before it (€182.92, −€6.17), a code or a
+    word after it (182.92 EUR)."""
+    symbol = _CURRENCY["symbol"]
+    if not symbol:
+        return number
+    if symbol[-1].isalpha():
+        return f"{number} {symbol}"
+    sign = number[0] if number[:1] in "+-" else ""
+    return f"{sign}{symbol}{number[len(sign):]}"
 
 
 def _no_negative_zero(text: str) -> str:
@@ -59,6 +78,11 @@ class KPI:
         return self.short or self.name
 
     @property
+    def shown_unit(self) -> str:
+        """The unit as screens show it: money in the company's currency."""
+        return (_CURRENCY["symbol"] or self.unit) if self.fmt == "currency" else self.unit
+
+    @property
     def places(self) -> int:
         return UNIT_DECIMALS[self.fmt] if self.decimals is None else self.decimals
 
@@ -82,6 +106,8 @@ class KPI:
             return f"{number}%"
         if self.fmt == "ms":
             return f"{number} ms"
+        if self.fmt == "currency":
+            return with_currency(number)
         return number
 
     def format_change(self, delta: float | None) -> str:
@@ -92,7 +118,8 @@ class KPI:
         if self.is_no_change(delta):
             return "no change"
         suffix = {"pct": " pts", "points": " pts", "ms": " ms"}.get(self.fmt, "")
-        return f"{delta:+,.{self.places}f}{suffix}"
+        number = f"{delta:+,.{self.places}f}{suffix}"
+        return with_currency(number) if self.fmt == "currency" else number
 
     def is_no_change(self, delta: float) -> bool:
         """True when the change is zero at the precision shown."""

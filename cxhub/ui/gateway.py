@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cxhub import db, demo, exports, ingest, joint, workspace
+from cxhub import access, db, demo, exports, ingest, joint, settings, workspace
 from cxhub.joint import agenda, progress
 from cxhub.kpis import details, queries
 from cxhub.kpis.catalog import KPIS
@@ -49,7 +49,18 @@ def connection():
             with db.writing(path) as con:
                 if not Path(path).exists():  # another process may have built it meanwhile
                     demo.build_demo(con, workspace_path=workspace_path())
+    _display(access.config_path(path))
     return _snapshot(path, db.file_version(path))
+
+
+def _display(config: Path) -> None:
+    """Show money as cxhub.toml says (a small file, read on every run: an
+    edit shows at the next click)."""
+    try:
+        settings.apply(settings.load_display(config))
+    except settings.SettingsError as exc:
+        settings.apply(settings.Display())
+        st.error(f"{exc}. Amounts are shown without a currency until it is fixed.", icon=":material/error:")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

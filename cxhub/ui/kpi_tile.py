@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from cxhub.kpis.catalog import KPIS, KPI
+from cxhub.plaintext import md, md_value
 
 # Streamlit's badge colour for each status; the words come from the engine's `note`.
 STATUS_COLOR = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
@@ -24,7 +25,7 @@ def definition(k: KPI, row: dict | None = None) -> str:
     """The hover text of a KPI: business and technical definition and, for a
     value, its n, 95% interval and the source's data range."""
     text = (
-        f"**{k.name}** ({k.unit}, {k.better} is better; owner {k.owner})\n\n"
+        f"**{k.name}** ({md(k.shown_unit)}, {k.better} is better; owner {k.owner})\n\n"
         f"**What it means:** {k.business}\n\n"
         f"**How it is computed:** {k.technical}"
     )
@@ -32,11 +33,12 @@ def definition(k: KPI, row: dict | None = None) -> str:
         return text
     facts = [f"n = {int(row['n']):,} ({k.sample})"]
     if not _missing(row.get("interval_low")):
-        facts.append(f"95% interval {k.format(row['interval_low'])} to {k.format(row['interval_high'])}")
+        low, high = k.format(row["interval_low"]), k.format(row["interval_high"])
+        facts.append(f"95% interval {md_value(low)} to {md_value(high)}")
     if not _missing(row.get("data_from")):
         facts.append(f"{k.source.replace('_', ' ')} data {row['data_from']} to {row['data_through']}")
     if "previous" in row:
-        facts.append(f"previous period {k.format(None if _missing(row['previous']) else row['previous'])}")
+        facts.append(f"previous period {md_value(k.format(None if _missing(row['previous']) else row['previous']))}")
     return text + "\n\n**This value:** " + " · ".join(facts)
 
 
@@ -57,11 +59,13 @@ def judged(row: dict) -> bool:
 MUTED_CSS = (f"<style>[class*='st-key-muted-'] [data-testid='stMetricValue'] {{ color: {GREY}; }}</style>")
 
 
-def kpi_tile(row: dict, key: str | None = None) -> None:
+def kpi_tile(row: dict, key: str | None = None, link: tuple | None = None) -> None:
     """One scorecard tile from a scorecard() row: the value (grey when it is
     partial or from too few), its change when comparable, the status in
     words and colour, target, previous and n. `key` tells tiles of the same
-    KPI on one page apart (default: the KPI's id)."""
+    KPI on one page apart (default: the KPI's id); `link`, (page, query
+    parameters), makes the tile's title a link there (the KPI in depth), in
+    the same tab and session."""
     k = KPIS[row["id"]]
     value = None if _missing(row["value"]) else row["value"]
     change = None if _missing(row["change"]) else row["change"]
@@ -70,12 +74,15 @@ def kpi_tile(row: dict, key: str | None = None) -> None:
     if muted:
         st.html(MUTED_CSS)
     with st.container(border=True, key=f"{'muted' if muted else 'tile'}-{key or k.id}"):
+        hover = definition(k, row) + "\n\n" + _target_text(k, row)
+        if link:
+            st.page_link(link[0], label=k.label, query_params=link[1], help=hover)
         st.metric(
             k.label, k.format(value),
             delta=None if change is None else k.format_change(change),
             delta_color="off" if change is None or k.is_no_change(change)
             else ("normal" if k.better == "higher" else "inverse"),
-            help=definition(k, row) + "\n\n" + _target_text(k, row),
+            help=None if link else hover, label_visibility="collapsed" if link else "visible",
         )
         # One line of badges (our own words, not data): owner and status.
         st.markdown(f":{OWNER_COLOR[k.owner]}-badge[{k.owner}] "
@@ -104,8 +111,9 @@ def _target_text(k: KPI, row: dict) -> str:
     if _missing(row["target"]):
         return "No target set for this KPI."
     scaled = " (a monthly target, scaled to the period)" if k.monthly_target else ""
-    return (f"Target {k.format(row['target'])}{scaled} ({k.better} is better); amber within "
-            f"{k.format_change(row['amber_band']).lstrip('+')} on the wrong side.")
+    # A currency such as "$" is Markdown maths: formatted values pass through md_value().
+    return (f"Target {md_value(k.format(row['target']))}{scaled} ({k.better} is better); amber within "
+            f"{md_value(k.format_change(row['amber_band']).lstrip('+'))} on the wrong side.")
 
 
 def detail(k: KPI, row: dict) -> str:
@@ -113,7 +121,7 @@ def detail(k: KPI, row: dict) -> str:
     the previous value is in the definition, one hover away)."""
     parts = []
     if not _missing(row["target"]):
-        parts.append(f"target {k.format(row['target'])}")
+        parts.append(f"target {md_value(k.format(row['target']))}")
     parts.append(f"n = {int(row['n']):,}")
     return " · ".join(parts)
 

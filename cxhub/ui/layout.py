@@ -52,15 +52,35 @@ def heading(title: str, view: View | None = None, extra: str = "") -> None:
     the period and its comparison, every active filter, and (once per page)
     how fresh the data is. Filter values come from data: shown as text."""
     st.title(md(title))
-    parts = []
-    if view is not None:
-        parts.append(f"{view.period.label()} vs {view.period.previous().label()}")
-        parts.append(md(", ".join(view.filters.segments)) if view.filters.segments else "all segments")
-        parts.append(md(", ".join(view.filters.regions)) if view.filters.regions else "all regions")
+    parts = [md(part) for part in scope(view)] if view is not None else []
     if extra:
         parts.append(extra)
     parts.append(freshness_text(gateway.query("freshness")))
     st.caption(" · ".join(parts))
+
+
+def scope(view: View, over_time: bool = False) -> list[str]:
+    """What a view shows, in words: the period and its comparison (or, for a
+    chart over time, its window), and every filter (as plain text: segment
+    and region names come from data)."""
+    return [view.window.label() if over_time else f"{view.period.label()} vs {view.period.previous().label()}",
+            ", ".join(view.filters.segments) if view.filters.segments else "all segments",
+            ", ".join(view.filters.regions) if view.filters.regions else "all regions"]
+
+
+def plot(fig, key: str, view: View | None = None, about: str = "", over_time: bool = False, **options):
+    """A chart on the page, stamped with its scope (and `about`, e.g. the
+    touchpoint): the picture the chart's camera button saves carries it."""
+    from cxhub import charts
+
+    if view is not None:
+        charts.stamp(fig, " · ".join(([about] if about else []) + scope(view, over_time)))
+    return st.plotly_chart(fig, key=key, **options)
+
+
+def kpi_link(view: View, kpi_id: str) -> tuple:
+    """(page, query parameters) of the KPI in depth for this view: a tile's title."""
+    return page("kpi"), {**view.params(), "kpi": kpi_id}
 
 
 def current_view() -> View:
@@ -78,7 +98,7 @@ def trend_against_target(view: View, kpi_id: str, key: str) -> None:
     if trend["value"].isna().all():
         no_data(f"{KPIS[kpi_id].name} in {view.window.label()}")
     else:
-        st.plotly_chart(charts.trend_chart(trend, kpi_id, events), key=key)
+        plot(charts.trend_chart(trend, kpi_id, events), key, view, over_time=True)
 
 
 def no_data(what: str) -> None:

@@ -252,6 +252,33 @@ def test_the_pack_opens_with_no_network(browser, server, database, tmp_path):  #
         context.close()
 
 
+def test_every_printed_page_of_the_pack(server, database, tmp_path):  # server: builds the database
+    """The PDF as paper: each page rendered to a picture (for people to look
+    at), every page stating its meeting and period in the footer, and no
+    table or text running past the page's printable area."""
+    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 (test extra) renders the PDF's pages")
+    with db.reading(database) as con, workspace.opened(workspace.path_for(database)) as ws:
+        _, pdf_path = pack.write_pack(con, ws, date(2026, 11, 12), tmp_path)
+    document = pdfium.PdfDocument(str(pdf_path))
+    SHOTS.mkdir(exist_ok=True)
+    try:
+        assert len(document) >= 3
+        for number, page in enumerate(document, 1):
+            page.render(scale=1.4).to_pil().save(SHOTS / f"pack-pdf-page-{number}.png")
+            text = page.get_textpage()
+            whole = text.get_text_range()
+            assert f"Steering meeting, 12 Nov 2026 · Oct 2026 vs Sep 2026 · all segments · all regions · page {number}/" \
+                in " ".join(whole.split()), f"page {number} has no footer"
+            width, height = page.get_size()
+            for i in range(text.count_chars()):
+                left, bottom, right, top = text.get_charbox(i)
+                if right > left:  # a drawn character, not a space or line break
+                    assert 0 <= left and right <= width and 0 <= bottom and top <= height, \
+                        f"page {number}: text outside the page at {left:.0f},{bottom:.0f}"
+    finally:
+        document.close()
+
+
 BEACON = "Web ![x](http://127.0.0.1:9/beacon.png) **bold** :red[alert] <img src=http://127.0.0.1:9/i.png>"
 
 
@@ -425,8 +452,8 @@ SCREENS = [("", "Shared scorecard"), ("channels", "Channel comparison"), ("kpi?k
            ("data", "Data & freshness"), ("glossary", "Glossary")]
 
 
-def _screen(browser, url: str, heading: str, size: tuple[int, int], shot: str):
-    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+def _screen(browser, url: str, heading: str, size: tuple[int, int], shot: str, scheme: str = "light"):
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, color_scheme=scheme)
     page.goto(url, wait_until="domcontentloaded")
     page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=60_000)
     _settled(page)
@@ -453,6 +480,35 @@ def test_every_page_at_every_size(browser, server, path, heading, size):
         cut = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMetricLabel"] p')]
                                      .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)""")
         assert not cut, f"tile titles cut short at {size}: {cut}"
+    finally:
+        page.close()
+
+
+def _luminance(css_colour: str) -> float:
+    """0 (black) to 1 (white) from 'rgb(r, g, b)' or 'rgba(r, g, b, a)'."""
+    r, g, b = (int(float(x)) for x in css_colour[css_colour.index("(") + 1:-1].split(",")[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+@pytest.mark.parametrize("path, heading", [("", "Shared scorecard"), ("touchpoint-mobile_app", "Mobile app")])
+def test_charts_follow_a_dark_system_theme(browser, server, path, heading):
+    """A viewer whose system is dark gets the dark theme, and every chart
+    follows it: no white plot on a dark page, no dark text on it."""
+    name = (path or "overview") + "-dark.png"
+    page = _screen(browser, f"{server}/{path}", heading, SIZES["laptop"], name, scheme="dark")
+    try:
+        app_bg = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=\"stApp\"]')).backgroundColor")
+        assert _luminance(app_bg) < 0.2, f"the page is not dark: {app_bg}"
+        charts = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map(c => ({
+            bg: getComputedStyle(c.querySelector('.main-svg')).backgroundColor,
+            plot: c.querySelector('.bg') ? c.querySelector('.bg').style.fill : '',
+            text: [...c.querySelectorAll('.xtick text, .ytick text')].map(t => t.style.fill)}))""")
+        assert charts, "no chart on the page"
+        for chart in charts:
+            for colour in (chart["bg"], chart["plot"]):
+                if colour and not colour.endswith(", 0)") and colour != "transparent":
+                    assert _luminance(colour) < 0.3, f"a light chart background on the dark page: {chart}"
+            assert chart["text"] and all(_luminance(t) > 0.5 for t in chart["text"]), f"dark text: {chart}"
     finally:
         page.close()
 
@@ -490,5 +546,20 @@ def test_the_projector_shows_what_matters_without_scrolling(browser, server):
                                        .map(e => e.textContent)""")
         for name in ("CMO impact", "CMO effort", "CIO impact", "CIO effort"):
             assert name in drawn and drawn.index(name) <= len(drawn) - 3, (name, drawn)
+    finally:
+        page.close()
+
+
+def test_a_tile_opens_its_kpi_in_depth_with_the_same_view(browser, server):
+    """Drill-down from the Overview: a tile's title → that KPI's trend and
+    breakdowns, same period and filters; a link back."""
+    page = _screen(browser, f"{server}/?period=last_quarter&segment=smb", "Shared scorecard",
+                   SIZES["projector"], "overview-smb.png")
+    try:
+        page.get_by_role("link", name="CSAT", exact=True).click()
+        page.get_by_role("heading", name="Customer satisfaction (CSAT)", exact=True).wait_for(timeout=60_000)
+        _settled(page)
+        assert "/kpi?" in page.url and "kpi=csat" in page.url and "segment=smb" in page.url, page.url
+        assert page.get_by_text("Q3 2026 vs Q2 2026 · smb · all regions", exact=False).first.is_visible()
     finally:
         page.close()
