@@ -270,11 +270,12 @@ def test_every_printed_page_of_the_pack(server, database, tmp_path):  # server: 
             assert f"Steering meeting, 12 Nov 2026 · Oct 2026 vs Sep 2026 · all segments · all regions · page {number}/" \
                 in " ".join(whole.split()), f"page {number} has no footer"
             width, height = page.get_size()
+            margin = 15 * 72 / 25.4 - 1  # the pack's 15 mm side margins, in points, less a point of slack
             for i in range(text.count_chars()):
                 left, bottom, right, top = text.get_charbox(i)
                 if right > left:  # a drawn character, not a space or line break
-                    assert 0 <= left and right <= width and 0 <= bottom and top <= height, \
-                        f"page {number}: text outside the page at {left:.0f},{bottom:.0f}"
+                    assert margin <= left and right <= width - margin and 0 <= bottom and top <= height, \
+                        f"page {number}: text past the margins at {left:.0f},{bottom:.0f}"
     finally:
         document.close()
 
