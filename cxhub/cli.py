@@ -89,6 +89,22 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--out", required=True, metavar="DIR", help="folder to write the two files into")
     m.add_argument("--db", help=db_help)
 
+    filters_help = "repeat for several"
+    dr = sub.add_parser("drivers", help="what moves NPS or CSAT, and who owns it (Johnson's relative weights)")
+    dr.add_argument("--kpi", choices=("nps", "csat"), default="nps")
+    al = sub.add_parser("alerts", help="spikes, dips and shifts in each touchpoint's series, worst first")
+    th = sub.add_parser("themes", help="what customers are saying: themes of the period's comments")
+    th.add_argument("--themes", type=_positive, default=6, metavar="K", help="how many themes (default 6)")
+    for q in (dr, al, th):
+        q.add_argument("--db", help=db_help)
+        q.add_argument("--start", type=_date, required=True)
+        q.add_argument("--end", type=_date, required=True)
+        q.add_argument("--touchpoint", action="append", default=[], help=filters_help)
+        if q is not al:  # alerts are per touchpoint: segment and region do not narrow a system's health
+            q.add_argument("--segment", action="append", default=[], help=filters_help)
+            q.add_argument("--region", action="append", default=[], help=filters_help)
+        q.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
     a = sub.add_parser("access", help="who may do what: check the role a person would get",
                        description="Roles come from the [access] section of cxhub.toml beside the database.")
     a_sub = a.add_subparsers(dest="access_command", required=True)
@@ -243,6 +259,34 @@ def cmd_kpis(args) -> int:
     return 0
 
 
+def cmd_insight(args) -> int:
+    """drivers, alerts and themes: the insights contract's documents."""
+    from cxhub.insights import alerts, drivers, output, themes
+
+    if args.end < args.start:
+        raise CliError(f"--end {args.end} is before --start {args.start}")
+    path = db.resolve_db_path(args.db)
+    if not path.exists():
+        raise CliError(f"no database at {path}; build one with `cxhub demo --db {path}` or import data")
+    period = Period(args.start, args.end)
+    filters = Filters(tuple(args.touchpoint), tuple(getattr(args, "segment", ())), tuple(getattr(args, "region", ())))
+    with db.reading(path) as con:
+        check_filters(con, filters)
+        if args.command == "drivers":
+            doc = drivers.drivers(con, args.kpi, period, filters)
+            text = {"csv": lambda: output.drivers_csv(doc),
+                    "table": lambda: output.drivers_table(doc, drivers.by_owner(doc))}
+        elif args.command == "alerts":
+            doc = alerts.alerts(con, period, filters)
+            text = {"csv": lambda: output.alerts_csv(doc),
+                    "table": lambda: output.alerts_table(doc, period.start, period.end)}
+        else:
+            doc = themes.themes(con, period, filters, args.themes, access.cli_person())
+            text = {"csv": lambda: output.themes_csv(doc), "table": lambda: output.themes_table(doc)}
+    print(output.to_json(doc) if args.format == "json" else text[args.format]().rstrip("\n"))
+    return 0
+
+
 def cmd_import(args) -> int:
     from cxhub import ingest
 
@@ -392,6 +436,7 @@ class CliError(Exception):
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     handlers = {"demo": cmd_demo, "kpis": cmd_kpis, "glossary": cmd_glossary, "import": cmd_import,
+                "drivers": cmd_insight, "alerts": cmd_insight, "themes": cmd_insight,
                 "rejects": cmd_rejects, "access": cmd_access, "audit": cmd_audit,
                 "pack": cmd_pack, "serve": cmd_serve}
     try:

@@ -1,0 +1,232 @@
+"""Alerts: what just broke (insights contract v1, "Alerts").
+
+Each series (per touchpoint: availability, p95 latency, incidents and error
+rate per day from system_health, contacts per day from interactions; CSAT
+and NPS per week, weeks of fewer than 30 answers not judged) is judged
+against its own history, up to a year before the period:
+
+- spike / dip: statsmodels' STL (robust, a weekly season for daily series;
+  weekly series have no season and take a robust local level) gives each
+  point its expected value; the remainder's robust z-score (median and MAD)
+  beyond 3.5 is a spike (above) or a dip (below);
+- shift: a lasting change of level, dated on its first day: the median of
+  the SHIFT_WINDOW points from that day differs from the median of the
+  SHIFT_WINDOW before it by more than 3.5 robust deviations, and the level
+  holds for the next window too.
+
+The engine gives the series (small: a value per touchpoint and day); the
+decomposition runs here, on at most ~400 points a series."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from cxhub.db import query_df
+from cxhub.kpis.catalog import MIN_SAMPLE
+from cxhub.kpis.period import Filters, Period
+
+THRESHOLD = 3.5
+HISTORY_DAYS = 365
+MIN_HISTORY = 28  # points a series needs before it is judged (4 weeks of days, or weeks)
+SHIFT_WINDOW = {"day": 7, "week": 4}
+MAD_SCALE = 1.4826  # MAD × this estimates σ for normal noise
+MEAN_AD_SCALE = 1.2533  # mean absolute deviation × this, where the MAD is 0 (mostly-zero counts)
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    label: str
+    grain: str  # "day" | "week"
+    bad: str  # which way is bad: "up", "down" or "both"
+    low: float | None = 0.0  # the range a value can take: an expected value is never outside it
+    high: float | None = None
+
+
+METRICS = (
+    Metric("availability", "Availability %", "day", "down", high=100.0),
+    Metric("p95_latency_ms", "p95 latency (ms)", "day", "up"),
+    Metric("incidents", "Incidents", "day", "up"),
+    Metric("error_rate", "Error rate %", "day", "up"),
+    Metric("contacts", "Contacts", "day", "both"),
+    Metric("csat", "CSAT %", "week", "down", high=100.0),
+    Metric("nps", "NPS", "week", "down", low=-100.0, high=100.0),
+)
+BY_ID = {m.id: m for m in METRICS}
+
+
+def _daily(con, first: date, last: date, touchpoints: tuple[str, ...]) -> pd.DataFrame:
+    """touchpoint_id, day and every daily metric; contacts 0 on a day in the
+    interactions' range with none."""
+    where, params = "", [first, last, first, last, first, last]
+    if touchpoints:
+        where = f" AND touchpoint_id IN ({', '.join('?' * len(touchpoints))})"
+    tps = list(touchpoints)
+    return query_df(con, f"""
+        WITH health AS (
+            SELECT touchpoint_id, day, availability_pct AS availability, p95_latency_ms,
+                   coalesce(incidents, 0) AS incidents, error_rate_pct AS error_rate
+            FROM system_health WHERE day BETWEEN ? AND ?{where}
+        ),
+        span AS (SELECT greatest(min(d), ?::DATE) AS lo, least(max(d), ?::DATE) AS hi FROM interaction_days),
+        days AS (
+            SELECT t.touchpoint_id, CAST(unnest(generate_series(s.lo, s.hi, INTERVAL 1 DAY)) AS DATE) AS day
+            FROM span s, touchpoints t WHERE s.lo IS NOT NULL{where.replace('touchpoint_id', 't.touchpoint_id')}
+        ),
+        contacts AS (
+            SELECT d.touchpoint_id, d.day, coalesce(sum(x.interactions), 0) AS contacts
+            FROM days d LEFT JOIN interaction_days x ON x.touchpoint_id = d.touchpoint_id AND x.d = d.day
+            WHERE d.day BETWEEN ? AND ?
+            GROUP BY ALL
+        )
+        SELECT touchpoint_id, day, h.availability, h.p95_latency_ms, h.incidents, h.error_rate, c.contacts
+        FROM health h FULL JOIN contacts c USING (touchpoint_id, day)
+        ORDER BY touchpoint_id, day
+    """, params[:2] + tps + params[2:4] + tps + params[4:])
+
+
+def _weekly(con, first: date, last: date, touchpoints: tuple[str, ...]) -> pd.DataFrame:
+    """touchpoint_id, day (the Monday), csat and nps per week; a week of
+    fewer than MIN_SAMPLE answers has no value (not judged)."""
+    where = f" AND touchpoint_id IN ({', '.join('?' * len(touchpoints))})" if touchpoints else ""
+    return query_df(con, f"""
+        SELECT touchpoint_id, date_trunc('week', responded_at)::DATE AS day,
+            CASE WHEN count(csat) >= {MIN_SAMPLE} THEN 100.0 * count_if(csat >= 4) / count(csat) END AS csat,
+            CASE WHEN count(nps) >= {MIN_SAMPLE}
+                 THEN 100.0 * (count_if(nps >= 9) - count_if(nps <= 6)) / count(nps) END AS nps
+        FROM surveys
+        WHERE responded_at >= ? AND responded_at < ?{where}
+        GROUP BY ALL ORDER BY touchpoint_id, day
+    """, [pd.Timestamp(first), pd.Timestamp(last + timedelta(days=1)), *touchpoints])
+
+
+def robust_z(remainder: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """(x − median) / (1.4826 · MAD); where the MAD is 0, 1.2533 · mean
+    absolute deviation; never below `floor` (see resolution); all zeros for
+    a constant."""
+    centre = np.nanmedian(remainder)
+    deviation = np.abs(remainder - centre)
+    scale = MAD_SCALE * np.nanmedian(deviation)
+    if not scale > 0:
+        scale = MEAN_AD_SCALE * np.nanmean(deviation)
+    scale = max(scale, floor)
+    if not scale > 0:
+        return np.zeros_like(remainder)
+    return (remainder - centre) / scale
+
+
+def resolution(values: np.ndarray) -> float:
+    """Half the step of a series that takes few values (a count such as
+    incidents, mostly 0: one incident is not 3.5 deviations from a noise it
+    does not have); 0 for a measured series."""
+    distinct = np.unique(values[~np.isnan(values)])
+    return float(np.min(np.diff(distinct))) / 2 if 1 < len(distinct) <= 20 else 0.0
+
+
+def expected_values(values: np.ndarray, grain: str) -> np.ndarray:
+    """Each point's expected value: STL's trend + season for daily series
+    (weekly season), a robust local level (rolling median of 5) for weekly."""
+    if grain == "day" and len(values) >= 14 and np.nanstd(values) > 0:
+        from statsmodels.tsa.seasonal import STL  # loaded with the first alert
+
+        fit = STL(values, period=7, robust=True).fit()
+        return fit.trend + fit.seasonal
+    return pd.Series(values).rolling(5, center=True, min_periods=1).median().to_numpy()
+
+
+def judge(days: list[date], values: np.ndarray, observed: np.ndarray, metric: Metric) -> list[dict]:
+    """Every spike, dip and shift in one series. values: the series with
+    gaps filled (STL needs every point); observed: where a value was real."""
+    if observed.sum() < MIN_HISTORY:
+        return []
+    # A fitted level below 0 incidents would make every quiet day look like a spike.
+    expected = np.clip(expected_values(values, metric.grain), metric.low, metric.high)
+    remainder = values - expected
+    z = robust_z(np.where(observed, remainder, np.nan), resolution(np.where(observed, values, np.nan)))
+    shifts = _shifts(values, observed, remainder, metric.grain)
+    # The days after a shift, while the decomposition catches up with the new level, are the shift:
+    # not spikes or dips of their own in its direction.
+    settling = {j: np.sign(score) for i, _, _, score in shifts for j in range(i, i + 2 * SHIFT_WINDOW[metric.grain])}
+    found = [_alert(metric, days[i], "shift", after, before, score) for i, after, before, score in shifts]
+    for i in np.flatnonzero(observed & (np.abs(np.nan_to_num(z)) > THRESHOLD)):
+        if settling.get(i) == np.sign(z[i]):
+            continue
+        found.append(_alert(metric, days[i], "spike" if z[i] > 0 else "dip", values[i], expected[i], z[i]))
+    return found
+
+
+def _shifts(values: np.ndarray, observed: np.ndarray, remainder: np.ndarray, grain: str) -> list[tuple]:
+    """(index of the first day at the new level, new level, old level, score)
+    for each lasting change of level: the median of the w points from the day
+    on, and of the w after those, both differ from the median of the w
+    before by more than THRESHOLD times one point's noise."""
+    w = SHIFT_WINDOW[grain]
+    series = pd.Series(np.where(observed, values, np.nan))
+    before = series.rolling(w, min_periods=max(2, w // 2)).median().shift(1)
+    after = series[::-1].rolling(w, min_periods=max(2, w // 2)).median()[::-1]
+    later = after.shift(-w)
+    # One point's noise: the robust spread of the point-to-point changes (÷√2); else of the remainder.
+    steps = np.diff(series.dropna().to_numpy())
+    scale = MAD_SCALE * np.median(np.abs(steps - np.median(steps))) / np.sqrt(2) if len(steps) > 2 else 0.0
+    if not scale > 0:
+        scale = MAD_SCALE * np.nanmedian(np.abs(remainder - np.nanmedian(remainder)))
+    if not scale > 0:
+        return []
+    jump = ((after - before) / scale).to_numpy()
+    lasting = ((later - before) / scale).to_numpy()
+    hit = observed & (np.abs(np.nan_to_num(jump)) > THRESHOLD) & (np.abs(np.nan_to_num(lasting)) > THRESHOLD) \
+        & (np.sign(np.nan_to_num(jump)) == np.sign(np.nan_to_num(lasting)))
+    found, run = [], []
+    for i in [*np.flatnonzero(hit), None]:  # candidates in runs; each run is one change, on its largest jump
+        if run and (i is None or i - run[-1] > w):
+            first = max(run, key=lambda j: abs(jump[j]))
+            found.append((first, float(after.iloc[first]), float(before.iloc[first]), float(jump[first])))
+            run = []
+        if i is not None:
+            run.append(i)
+    return found
+
+
+def _alert(metric: Metric, day: date, kind: str, value: float, expected: float, score: float) -> dict:
+    up = kind == "spike" or (kind == "shift" and score > 0)
+    bad = metric.bad == "both" or (metric.bad == "up") == up
+    return {"metric": metric.id, "day": day, "kind": kind, "value": float(value), "expected": float(expected),
+            "score": float(score), "bad": bool(bad)}
+
+
+def alerts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Filters()) -> list[dict]:
+    """The contract's list: alerts whose day lies in the period, worst first
+    (bad before good, then by |score|), each judged on up to a year of
+    history. Only the touchpoint filter applies (series are per touchpoint)."""
+    first = period.start - timedelta(days=HISTORY_DAYS)
+    found = []
+    for frame, grain in ((_daily(con, first, period.end, filters.touchpoints), "day"),
+                         (_weekly(con, first - timedelta(days=6), period.end, filters.touchpoints), "week")):
+        for tp, rows in frame.groupby("touchpoint_id", sort=True):
+            rows = _complete(rows, grain)
+            for metric in (m for m in METRICS if m.grain == grain):
+                raw = rows[metric.id].to_numpy(dtype=float)
+                observed = ~np.isnan(raw)
+                if not observed.any():
+                    continue
+                filled = pd.Series(raw).interpolate(limit_direction="both").to_numpy()
+                for alert in judge(list(rows["day"]), filled, observed, metric):
+                    if period.start <= alert["day"] <= period.end:
+                        found.append({**alert, "touchpoint": tp})
+    found.sort(key=lambda a: (not a["bad"], -abs(a["score"]), a["day"], a["metric"], a["touchpoint"]))
+    return [{k: a[k] for k in ("metric", "touchpoint", "day", "kind", "value", "expected", "score", "bad")}
+            for a in found]
+
+
+def _complete(rows: pd.DataFrame, grain: str) -> pd.DataFrame:
+    """Every day (or Monday) from the series' first to its last, gaps empty."""
+    rows = rows.assign(day=pd.to_datetime(rows["day"]).dt.date).set_index("day")
+    step = 7 if grain == "week" else 1
+    first, last = min(rows.index), max(rows.index)
+    index = [first + timedelta(days=step * i) for i in range((last - first).days // step + 1)]
+    return rows.reindex(index).rename_axis("day").reset_index()
