@@ -263,3 +263,106 @@ def texts(at: AppTest) -> str:
     parts = [e.value for kind in ("title", "subheader", "header", "caption", "markdown", "info")
              for e in getattr(at, kind)]
     return "\n".join(str(p) for p in parts)
+
+
+# ------------------------------------------------------------------ insights: planted companies
+
+def insert_rows(con, table: str, rows: list[tuple]) -> None:
+    with con.cursor() as cur:
+        cur.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+
+
+def build_latency_company(path: Path, seed: int = 7, days: int = 200, per_day: int = 3):
+    """A company where latency alone moves NPS: one touchpoint (web) whose
+    p95 latency varies by day; each day's answers have NPS = 10 − latency /
+    150 + noise (0..10), an effort score drawn at random, and customers who
+    signed up on random days. Availability is the same every day, error rate
+    is never recorded, nobody has contacts or orders. Returns (connection,
+    the answers as (latency, ces, tenure_days, nps) rows)."""
+    import random
+    from datetime import timedelta
+
+    rnd = random.Random(seed)
+    con = db.connect(path)
+    insert_rows(con, "touchpoints", [("web", "Website", "digital", "CIO")])
+    start = date(2025, 1, 1)
+    customers = [(f"k{i:04d}", start - timedelta(days=rnd.randint(30, 900)), "consumer", "North")
+                 for i in range(400)]
+    insert_rows(con, "customers", customers)
+    health, answers, surveys = [], [], []
+    for d in range(days):
+        day = start + timedelta(days=d)
+        latency = float(rnd.randint(200, 1400))
+        health.append(("web", day, 99.9, latency, None, 0))
+        for j in range(per_day):
+            customer, signup = customers[rnd.randrange(len(customers))][:2]
+            nps = max(0, min(10, round(10 - latency / 150 + rnd.gauss(0, 1))))
+            ces = rnd.randint(1, 7)
+            surveys.append((f"s{d:03d}{j}", customer, "web", f"{day} 12:00:00", nps, None, ces, None))
+            answers.append((latency, ces, (day - signup).days, nps))
+    insert_rows(con, "system_health", health)
+    insert_rows(con, "surveys", surveys)
+    with con.cursor() as cur:
+        rollups.refresh(cur)
+    return con, answers
+
+
+def build_health_series(path: Path, latency: list[float], start: date):
+    """One touchpoint (web) with the given p95 latency per day from `start`;
+    availability 99.9 and no incidents every day."""
+    from datetime import timedelta
+
+    con = db.connect(path)
+    insert_rows(con, "touchpoints", [("web", "Website", "digital", "CIO")])
+    insert_rows(con, "system_health", [("web", start + timedelta(days=i), 99.9, v, None, 0)
+                                       for i, v in enumerate(latency)])
+    return con
+
+
+def build_comment_company(path: Path, counts: dict[str, int], previous: dict[str, int], seed: int = 3):
+    """Comments from planted topics in March 2025 (`counts` per topic) and
+    February 2025 (`previous`), each sentence composed from varied phrasing
+    (see TOPICS). Each topic's answers carry the topic's NPS and CSAT.
+    Returns (connection, the March answers as (topic, nps, csat) rows)."""
+    import random
+
+    rnd = random.Random(seed)
+    con = db.connect(path)
+    insert_rows(con, "touchpoints", [("web", "Website", "digital", "CMO")])
+    rows, march = [], []
+    for month, wanted in ((2, previous), (3, counts)):
+        for topic, n in wanted.items():
+            words = TOPICS[topic]
+            for i in range(n):
+                text = " ".join([rnd.choice(words["open"]), rnd.choice(words["object"]), rnd.choice(words["close"])])
+                nps, csat = words["nps"], words["csat"]
+                rows.append((f"r{month}{topic}{i}", None, "web", f"2025-{month:02d}-{1 + i % 27:02d} 10:00:00",
+                             nps, csat, None, text))
+                if month == 3:
+                    march.append((topic, nps, csat))
+    insert_rows(con, "surveys", rows)
+    return con, march
+
+
+# Four topics, each with its core word (as a real theme has) phrased many ways.
+TOPICS = {
+    "delivery": {"open": ["The parcel arrived", "My delivery came", "The courier dropped the package",
+                          "Shipping took", "The order was delivered"],
+                 "object": ["three days late", "a week late", "damaged in the box", "to the wrong address",
+                            "after the promised date"],
+                 "close": ["delivery tracking useless.", "delivery never updated.", "worst delivery ever.",
+                           "delivery slow again."], "nps": 3, "csat": 2},
+    "app": {"open": ["The app crashes", "Mobile app freezes", "App login fails", "The app keeps logging out"],
+            "object": ["after the update", "on my phone", "at checkout", "whenever I open it"],
+            "close": ["please fix the app.", "app unusable now.", "reinstalled the app twice.",
+                      "app update broke it."], "nps": 4, "csat": 2},
+    "staff": {"open": ["The agent was", "Staff were", "The advisor on the phone was", "Store staff were"],
+              "object": ["friendly and helpful", "patient and kind", "knowledgeable and polite",
+                         "helpful and warm"],
+              "close": ["great service from staff.", "thank the staff.", "staff made the difference.",
+                        "staff solved everything."], "nps": 10, "csat": 5},
+    "price": {"open": ["Prices went up", "The price is", "Your prices are", "The subscription price is"],
+              "object": ["too expensive", "higher than competitors", "not worth the money", "a rip off"],
+              "close": ["price cheaper elsewhere.", "price increase again.", "expensive price plan.",
+                        "price unfair."], "nps": 5, "csat": 3},
+}

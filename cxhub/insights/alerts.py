@@ -73,7 +73,9 @@ def _daily(con, first: date, last: date, touchpoints: tuple[str, ...]) -> pd.Dat
                    coalesce(incidents, 0) AS incidents, error_rate_pct AS error_rate
             FROM system_health WHERE day BETWEEN ? AND ?{where}
         ),
-        span AS (SELECT greatest(min(d), ?::DATE) AS lo, least(max(d), ?::DATE) AS hi FROM interaction_days),
+        -- greatest/least skip NULLs: an empty interactions table has no span at all.
+        span AS (SELECT CASE WHEN count(*) > 0 THEN greatest(min(d), ?::DATE) END AS lo,
+                        CASE WHEN count(*) > 0 THEN least(max(d), ?::DATE) END AS hi FROM interaction_days),
         days AS (
             SELECT t.touchpoint_id, CAST(unnest(generate_series(s.lo, s.hi, INTERVAL 1 DAY)) AS DATE) AS day
             FROM span s, touchpoints t WHERE s.lo IS NOT NULL{where.replace('touchpoint_id', 't.touchpoint_id')}
@@ -106,12 +108,17 @@ def _weekly(con, first: date, last: date, touchpoints: tuple[str, ...]) -> pd.Da
 
 
 def robust_z(remainder: np.ndarray, floor: float = 0.0) -> np.ndarray:
-    """(x − median) / (1.4826 · MAD); where the MAD is 0, 1.2533 · mean
-    absolute deviation; never below `floor` (see resolution); all zeros for
-    a constant."""
+    """(x − median) / (1.4826 · MAD). The scale is never below the noise
+    seen from one point to the next (the MAD of the remainder's steps ÷ √2:
+    a flexible fit shrinks the remainder, not its steps), nor below `floor`
+    (see resolution); where the MAD is 0, 1.2533 · mean absolute deviation;
+    all zeros for a constant."""
     centre = np.nanmedian(remainder)
     deviation = np.abs(remainder - centre)
     scale = MAD_SCALE * np.nanmedian(deviation)
+    steps = np.diff(remainder[~np.isnan(remainder)])
+    if len(steps) > 2:
+        scale = max(scale, MAD_SCALE * np.median(np.abs(steps - np.median(steps))) / np.sqrt(2))
     if not scale > 0:
         scale = MEAN_AD_SCALE * np.nanmean(deviation)
     scale = max(scale, floor)
@@ -128,15 +135,18 @@ def resolution(values: np.ndarray) -> float:
     return float(np.min(np.diff(distinct))) / 2 if 1 < len(distinct) <= 20 else 0.0
 
 
-def expected_values(values: np.ndarray, grain: str) -> np.ndarray:
-    """Each point's expected value: STL's trend + season for daily series
-    (weekly season), a robust local level (rolling median of 5) for weekly."""
-    if grain == "day" and len(values) >= 14 and np.nanstd(values) > 0:
+def decompose(values: np.ndarray, grain: str) -> tuple[np.ndarray, np.ndarray]:
+    """(expected value, season) of each point. Daily series: STL with a
+    weekly season held steady over a month (seasonal=31) and a trend over
+    four weeks (trend=29), robust to the outliers it is looking for; weekly
+    series: no season, a robust local level (rolling median of 5)."""
+    if grain == "day" and len(values) >= 2 * 29 and np.nanstd(values) > 0:
         from statsmodels.tsa.seasonal import STL  # loaded with the first alert
 
-        fit = STL(values, period=7, robust=True).fit()
-        return fit.trend + fit.seasonal
-    return pd.Series(values).rolling(5, center=True, min_periods=1).median().to_numpy()
+        fit = STL(values, period=7, seasonal=31, trend=29, robust=True).fit()
+        return fit.trend + fit.seasonal, fit.seasonal
+    level = pd.Series(values).rolling(5, center=True, min_periods=1).median().to_numpy()
+    return level, np.zeros_like(values)
 
 
 def judge(days: list[date], values: np.ndarray, observed: np.ndarray, metric: Metric) -> list[dict]:
@@ -144,52 +154,69 @@ def judge(days: list[date], values: np.ndarray, observed: np.ndarray, metric: Me
     gaps filled (STL needs every point); observed: where a value was real."""
     if observed.sum() < MIN_HISTORY:
         return []
+    expected, season = decompose(values, metric.grain)
     # A fitted level below 0 incidents would make every quiet day look like a spike.
-    expected = np.clip(expected_values(values, metric.grain), metric.low, metric.high)
+    expected = np.clip(expected, metric.low, metric.high)
     remainder = values - expected
     z = robust_z(np.where(observed, remainder, np.nan), resolution(np.where(observed, values, np.nan)))
-    shifts = _shifts(values, observed, remainder, metric.grain)
-    # The days after a shift, while the decomposition catches up with the new level, are the shift:
-    # not spikes or dips of their own in its direction.
-    settling = {j: np.sign(score) for i, _, _, score in shifts for j in range(i, i + 2 * SHIFT_WINDOW[metric.grain])}
+    w = SHIFT_WINDOW[metric.grain]
+    shifts = _shifts(values, values - season, observed, remainder, w)
+    # Around a shift the decomposition bends early and catches up late: those days are the
+    # shift, not spikes or dips of their own.
+    settling = {j for i, *_ in shifts for j in range(i - 2 * w, i + 2 * w)}
     found = [_alert(metric, days[i], "shift", after, before, score) for i, after, before, score in shifts]
     for i in np.flatnonzero(observed & (np.abs(np.nan_to_num(z)) > THRESHOLD)):
-        if settling.get(i) == np.sign(z[i]):
-            continue
-        found.append(_alert(metric, days[i], "spike" if z[i] > 0 else "dip", values[i], expected[i], z[i]))
+        if i not in settling:
+            found.append(_alert(metric, days[i], "spike" if z[i] > 0 else "dip", values[i], expected[i], z[i]))
     return found
 
 
-def _shifts(values: np.ndarray, observed: np.ndarray, remainder: np.ndarray, grain: str) -> list[tuple]:
-    """(index of the first day at the new level, new level, old level, score)
-    for each lasting change of level: the median of the w points from the day
-    on, and of the w after those, both differ from the median of the w
+def _shifts(values: np.ndarray, adjusted: np.ndarray, observed: np.ndarray, remainder: np.ndarray,
+            w: int) -> list[tuple]:
+    """(index of the first day at the new level, the median of the w values
+    from it, of the w before it, score) for each lasting change of level:
+    on the series without its season, the median of the w points from the
+    day, and of the w after those, both differ from the median of the w
     before by more than THRESHOLD times one point's noise."""
-    w = SHIFT_WINDOW[grain]
-    series = pd.Series(np.where(observed, values, np.nan))
-    before = series.rolling(w, min_periods=max(2, w // 2)).median().shift(1)
-    after = series[::-1].rolling(w, min_periods=max(2, w // 2)).median()[::-1]
+    def windows(series, how="median"):
+        series = pd.Series(np.where(observed, series, np.nan))
+        before = getattr(series.rolling(w, min_periods=max(2, w // 2)), how)().shift(1)
+        after = getattr(series[::-1].rolling(w, min_periods=max(2, w // 2)), how)()[::-1]
+        return before, after
+
+    before, after = windows(adjusted)
     later = after.shift(-w)
-    # One point's noise: the robust spread of the point-to-point changes (÷√2); else of the remainder.
-    steps = np.diff(series.dropna().to_numpy())
-    scale = MAD_SCALE * np.median(np.abs(steps - np.median(steps))) / np.sqrt(2) if len(steps) > 2 else 0.0
-    if not scale > 0:
-        scale = MAD_SCALE * np.nanmedian(np.abs(remainder - np.nanmedian(remainder)))
+    scale = _noise(remainder)
     if not scale > 0:
         return []
     jump = ((after - before) / scale).to_numpy()
     lasting = ((later - before) / scale).to_numpy()
     hit = observed & (np.abs(np.nan_to_num(jump)) > THRESHOLD) & (np.abs(np.nan_to_num(lasting)) > THRESHOLD) \
         & (np.sign(np.nan_to_num(jump)) == np.sign(np.nan_to_num(lasting)))
+    raw_before, raw_after = windows(values)
+    # Medians flag a change (robust to a spike nearby) on several days around it; the means' jump,
+    # which grows with every shifted point in the window, peaks on its first day.
+    mean_before, mean_after = windows(adjusted, "mean")
+    mean_jump = (mean_after - mean_before).abs().to_numpy()
     found, run = [], []
-    for i in [*np.flatnonzero(hit), None]:  # candidates in runs; each run is one change, on its largest jump
+    for i in [*np.flatnonzero(hit), None]:  # candidates in runs; each run is one change
         if run and (i is None or i - run[-1] > w):
-            first = max(run, key=lambda j: abs(jump[j]))
-            found.append((first, float(after.iloc[first]), float(before.iloc[first]), float(jump[first])))
+            first = max(range(run[0], run[-1] + 1), key=lambda j: np.nan_to_num(mean_jump[j]))
+            found.append((first, float(raw_after.iloc[first]), float(raw_before.iloc[first]), float(jump[first])))
             run = []
         if i is not None:
             run.append(i)
     return found
+
+
+def _noise(remainder: np.ndarray) -> float:
+    """One point's noise, as robust_z measures it."""
+    r = remainder[~np.isnan(remainder)]
+    if len(r) < 3:
+        return 0.0
+    steps = np.diff(r)
+    return float(max(MAD_SCALE * np.median(np.abs(r - np.median(r))),
+                     MAD_SCALE * np.median(np.abs(steps - np.median(steps))) / np.sqrt(2)))
 
 
 def _alert(metric: Metric, day: date, kind: str, value: float, expected: float, score: float) -> dict:
@@ -214,8 +241,11 @@ def alerts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Fi
                 observed = ~np.isnan(raw)
                 if not observed.any():
                     continue
-                filled = pd.Series(raw).interpolate(limit_direction="both").to_numpy()
-                for alert in judge(list(rows["day"]), filled, observed, metric):
+                # The series runs from its first value to its last; gaps inside are filled for STL.
+                first, last = np.flatnonzero(observed)[[0, -1]]
+                span = slice(first, last + 1)
+                filled = pd.Series(raw[span]).interpolate().to_numpy()
+                for alert in judge(list(rows["day"])[span], filled, observed[span], metric):
                     if period.start <= alert["day"] <= period.end:
                         found.append({**alert, "touchpoint": tp})
     found.sort(key=lambda a: (not a["bad"], -abs(a["score"]), a["day"], a["metric"], a["touchpoint"]))
