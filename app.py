@@ -19,6 +19,8 @@ sections = {
         st.Page("app_pages/scorecard.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
         st.Page("app_pages/channel_comparison.py", title="Channel comparison", icon=":material/compare_arrows:", url_path="channels"),
         st.Page("app_pages/kpi_detail.py", title="One KPI in depth", icon=":material/query_stats:", url_path="kpi"),
+        st.Page("app_pages/voice_of_customer.py", title="Voice of the customer", icon=":material/forum:",
+                url_path="voice"),
     ],
     "Touchpoints": touchpoint.pages(),
     "Joint work": [

@@ -6,7 +6,7 @@ from cxhub import charts
 from cxhub.kpis import CATALOG, GROUPS, KPIS
 from cxhub.plaintext import chart as plain_chart
 from cxhub.plaintext import md
-from cxhub.ui import download, gateway, layout
+from cxhub.ui import download, gateway, insight_panels, layout
 from cxhub.ui.kpi_tile import definition, kpi_tile
 
 
@@ -79,6 +79,12 @@ def render() -> None:
         with col:
             st.page_link(layout.touchpoint_page(tp_id), label=md(name), query_params=view.params(),
                          icon=":material/arrow_forward:")
+
+    left, right = st.columns(2)
+    with left:
+        insight_panels.drivers_panel(view, "nps", key="overview_drivers")
+    with right:
+        insight_panels.alerts_panel(view, key="overview_alerts")
 
 
 if __name__ == "__main__":  # run by st.navigation as this page

@@ -6,7 +6,7 @@ from cxhub import access, charts
 from cxhub.kpis import CATALOG, KPIS
 from cxhub.plaintext import chart as plain_chart
 from cxhub.plaintext import md
-from cxhub.ui import gateway, identity, layout
+from cxhub.ui import gateway, identity, insight_panels, layout
 from cxhub.ui.kpi_tile import CHANNEL_ORDERS_NOTE
 
 KIND_ICON = {"digital": ":material/devices:", "assisted": ":material/support_agent:",
@@ -151,6 +151,13 @@ def render(touchpoint_id: str) -> None:
                 "responded_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
                 "comment": st.column_config.TextColumn("Comment", width="large"),
             })
+
+    left, right = st.columns(2)
+    with left:
+        insight_panels.drivers_panel(view, "nps", key="tp_drivers", about=info["name"])
+    with right:
+        insight_panels.alerts_panel(view, key="tp_alerts")
+    insight_panels.themes_panel(view, who, key="tp_themes")
 
 
 if __name__ == "__main__":  # run by st.navigation as the page of the touchpoint in its address

@@ -59,6 +59,11 @@ def _layout(fig: go.Figure, title: str | None = None, height: int = 380) -> go.F
 def stamp(fig: go.Figure, scope: str) -> go.Figure:
     """The period and filters in the chart's top right corner: a chart saved
     as a picture or pasted into slides still says what it shows."""
+    if fig.layout.xaxis.side == "top":  # the column labels are up there: the corner below is free
+        fig.add_annotation(text=plain(scope), xref="paper", yref="paper", x=1, y=0, xanchor="right",
+                           yanchor="top", yshift=-6, showarrow=False, font=dict(size=12, color=NEUTRAL))
+        fig.update_layout(margin=dict(b=max(fig.layout.margin.b or 0, 34)))
+        return fig
     fig.add_annotation(text=plain(scope), xref="paper", yref="paper", x=1, y=1, xanchor="right",
                        yanchor="bottom", yshift=6, showarrow=False, font=dict(size=12, color=NEUTRAL))
     fig.update_layout(margin=dict(t=max(fig.layout.margin.t or 0, 44)))
@@ -426,3 +431,19 @@ def progress_chart(trend: pd.DataFrame, kpi_id: str, started_on, baseline: float
     if title:
         fig.update_layout(title=title, margin=dict(t=50))
     return fig
+
+
+def drivers_bars(doc: dict) -> go.Figure:
+    """What moves a KPI: each driver's share of the explained variance, in
+    its owner's colour, largest at the top; the sign says which way it moves
+    the KPI. doc: an insights.drivers document."""
+    rows = list(reversed(doc["drivers"]))
+    fig = go.Figure(go.Bar(
+        x=[d["share"] for d in rows], y=[f"{d['label']} ({d['direction']}, {d['owner']})" for d in rows],
+        orientation="h",
+        marker_color=[OWNER_COLORS[d["owner"]] for d in rows],
+        customdata=[d["owner"] for d in rows],
+        hovertemplate="%{y}: %{x:.1f}% of what the model explains · owner %{customdata}<extra></extra>",  # not a KPI value
+    ))
+    fig.update_xaxes(title="share of explained variance (%)", rangemode="tozero")
+    return _layout(fig, height=110 + 34 * len(rows))

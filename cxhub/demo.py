@@ -37,6 +37,10 @@ TOUCHPOINTS = [
     ("chat", "Live chat", "assisted", "Joint", 0.09, 0.82, 380, 0.83, 0.35, 0.07),
 ]
 
+# Each touchpoint's usual p95 latency (ms); a day varies ±15% around it.
+LATENCY_MS = {"web": 620, "mobile_app": 540, "contact_center": 900, "chat": 700, "store": 450, "email": 800,
+              "social": 800}
+
 # A customer's main channel, and how often each is the main one.
 PRIMARY_CHANNELS = [("web", 0.34), ("mobile_app", 0.36), ("store", 0.20), ("contact_center", 0.10)]
 
@@ -49,35 +53,61 @@ REGIONS = [("North", 0.30), ("South", 0.25), ("East", 0.25), ("West", 0.20)]
 
 INTENTS = ["purchase", "billing", "support", "account", "delivery", "complaint"]
 
-# Verbatims, by touchpoint ('*' = any) and tone.
-COMMENTS = [
-    ("*", "neg", "Took far too long to get an answer."),
-    ("*", "neg", "I had to explain my problem three times."),
-    ("*", "neg", "Nobody followed up as promised."),
-    ("*", "neu", "It was fine, nothing special."),
-    ("*", "neu", "Got what I needed eventually."),
-    ("*", "pos", "Quick and painless, thank you."),
-    ("*", "pos", "Friendly and helpful, sorted first time."),
-    ("*", "pos", "Exactly what I needed."),
-    ("web", "neg", "Checkout page kept timing out."),
-    ("web", "neg", "Could not find my invoice on the website."),
-    ("web", "pos", "Website is easy to use."),
-    ("mobile_app", "neg", "The app crashes since the last update."),
-    ("mobile_app", "neg", "Login loop in the app after the update, had to call instead."),
-    ("mobile_app", "neg", "Payment failed twice in the app."),
-    ("mobile_app", "pos", "Love the app, ordering takes a minute."),
-    ("contact_center", "neg", "Waited 25 minutes on hold."),
-    ("contact_center", "neg", "Transferred between departments four times."),
-    ("contact_center", "pos", "The agent knew my history and fixed it."),
-    ("store", "neg", "Store had no stock of what the website said."),
-    ("store", "pos", "Staff in the store were great."),
-    ("email", "neg", "Too many marketing emails."),
-    ("email", "pos", "Clear order confirmation emails."),
-    ("social", "neg", "Answered on Twitter only after two days."),
-    ("social", "pos", "Quick reply on social media."),
-    ("chat", "neg", "The chat bot could not understand me."),
-    ("chat", "pos", "Chat agent solved it in five minutes."),
+# Verbatims: a handful of real themes per touchpoint ('*' = any) and tone,
+# each phrased many ways (a lead-in, an opening, a middle and an ending from
+# its lists): some 2,000 distinct sentences, as a text model meets them.
+LEAD_INS = {"neg": ["", "Honestly, ", "Again: "], "pos": ["", "Honestly, "], "neu": [""]}
+ENDINGS = {"neg": [".", ", very frustrating.", ", please fix this.", " again.", ", not good enough.",
+                   ", really disappointed."],
+           "pos": [".", ", thank you.", ", great job.", ", well done.", "!"],
+           "neu": [".", ", nothing special.", ", I suppose."]}
+COMMENT_THEMES = [
+    ("mobile_app", "neg", ["The app", "Your app", "The mobile app", "Since the update the app"],
+     ["crashes at checkout", "keeps logging me out", "freezes on the login screen", "is painfully slow to load",
+      "failed to take my payment"]),
+    ("mobile_app", "pos", ["The app", "Ordering in the app", "The new app"],
+     ["is quick and easy", "takes a minute", "works perfectly"]),
+    ("web", "neg", ["The website", "Checkout on the website", "Your site", "The online checkout"],
+     ["kept timing out", "would not accept my card", "hid my invoice somewhere", "was slow to load"]),
+    ("web", "pos", ["The website", "Your site"], ["is easy to use", "made ordering simple", "has everything I need"]),
+    ("contact_center", "neg", ["I waited", "I was kept", "I spent", "I sat"],
+     ["25 minutes on hold", "on hold for ages", "half an hour in the phone queue",
+      "forever on hold before anyone answered"]),
+    ("contact_center", "neg", ["I was transferred", "The call was passed", "They moved my call"],
+     ["between departments four times", "to three different agents", "around and cut off"]),
+    ("contact_center", "pos", ["The agent", "The person on the phone", "Your advisor"],
+     ["knew my history", "fixed it in one call", "was patient and helpful"]),
+    ("store", "neg", ["The store", "Your shop", "The branch"],
+     ["had no stock of what the website showed", "had a long queue at the till", "could not process my return"]),
+    ("store", "pos", ["Staff in the store", "The shop assistant", "The team at the branch"],
+     ["were great", "were friendly and helpful", "went out of their way"]),
+    ("email", "neg", ["Too many marketing emails", "Your emails", "The newsletters"],
+     ["every single day", "I never signed up for", "fill my inbox"]),
+    ("email", "pos", ["Clear order confirmation emails", "Useful delivery emails"], ["", "every time"]),
+    ("social", "neg", ["My message on social media", "My post on Twitter", "Your social team"],
+     ["was answered only after two days", "was ignored", "sent me to the call centre"]),
+    ("social", "pos", ["Quick reply on social media", "Your social team"], ["", "sorted it fast"]),
+    ("chat", "neg", ["The chat bot", "The chatbot", "Live chat"],
+     ["could not understand me", "kept repeating itself", "disconnected halfway"]),
+    ("chat", "pos", ["The chat agent", "Live chat"], ["solved it in five minutes", "was quick and friendly"]),
+    ("*", "neg", ["Nobody", "No one from your team"], ["followed up as promised", "called me back"]),
+    ("*", "neg", ["I had to explain my problem", "I repeated my issue"], ["three times", "to every person"]),
+    ("*", "neu", ["It was fine", "It was okay", "Got what I needed"], ["", "in the end", "eventually"]),
+    ("*", "pos", ["Quick and painless", "Easy and fast", "Sorted first time"], ["", "as always"]),
 ]
+
+
+def comments() -> list[tuple[str, str, str]]:
+    """(touchpoint, tone, sentence) for every phrasing of every theme."""
+    out = []
+    for tp, tone, openings, middles in COMMENT_THEMES:
+        for lead in LEAD_INS[tone]:
+            for opening in openings:
+                start = lead + (opening[0].lower() + opening[1:] if lead and not opening.startswith("I ") else opening)
+                for middle in middles:
+                    for ending in ENDINGS[tone]:
+                        out.append((tp, tone, " ".join(filter(None, [start, middle])) + ending))
+    return out
 
 
 @dataclass(frozen=True)
@@ -88,10 +118,13 @@ class Story:
     release_day: int = 4
     incident_days: int = 12
     bad_months: int = 2
-    csat_drop: float = 0.12  # P(csat >= 4) on the app falls by this much
+    release_latency: float = 1.45  # the app's p95 latency while the release is broken, × usual
+    latency_effect: float = 0.3  # P(satisfied) falls by this × (the day's latency ÷ usual − 1), at most 0.4
     extra_churn: float = 0.05  # monthly churn added for app-first customers
     anonymous_start: float = 0.35  # share of anonymous contacts, first month
     anonymous_end: float = 0.08  # ... and last month
+    staffing_day: int = 6  # the contact center loses staff on this day of the last month...
+    staffing_reroute: float = 0.4  # ...and this share of its callers goes to chat instead
 
 
 class DemoRefused(ValueError):
@@ -204,10 +237,9 @@ class Calendar:
         return (self.end - self.start).days + 1
 
     @property
-    def bad(self) -> str:
-        """SQL: the contact `i` is on the app while the release was broken."""
-        return (f"(i.touchpoint_id = 'mobile_app' AND i.occurred_at >= TIMESTAMP '{self.release_start}' "
-                f"AND i.occurred_at < TIMESTAMP '{self.bad_until}')")
+    def staffing_change(self) -> date:
+        """The day the contact center loses staff (the story's volume shift)."""
+        return self.end.replace(day=self.story.staffing_day)
 
 
 def _generate(cur, p: Calendar) -> None:
@@ -216,10 +248,10 @@ def _generate(cur, p: Calendar) -> None:
     _touchpoints(cur)
     _customers(cur, p)
     _customer_months(cur, p)
-    _interactions(cur, p)
-    _surveys(cur, p)
-    _orders(cur, p)
     _system_health(cur, p)
+    _interactions(cur, p)
+    _surveys(cur, p)  # satisfaction follows the day's latency at the touchpoint
+    _orders(cur, p)
     cur.execute(f"INSERT INTO kpi_targets VALUES {_values(TARGETS)}")
     for t in ("demo_customer", "demo_cm", "demo_contact", "demo_interaction", "demo_rating", "demo_answer",
               "demo_profile", "demo_season", "demo_comment"):
@@ -232,8 +264,8 @@ def _prepare(cur, p: Calendar) -> None:
     cur.execute(f"CREATE OR REPLACE TEMP MACRO rnd(a, b, salt) AS (hash(a, b, salt, {p.seed}) % 1000003) / 1000003.0")
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE demo_profile AS SELECT * FROM (VALUES "
-        + _values([r[:1] + r[4:] for r in TOUCHPOINTS])
-        + ") t(touchpoint_id, share, sat, handle, p_resolved, back_unresolved, back_resolved)"
+        + _values([r[:1] + r[4:] + (LATENCY_MS[r[0]],) for r in TOUCHPOINTS])
+        + ") t(touchpoint_id, share, sat, handle, p_resolved, back_unresolved, back_resolved, latency)"
     )
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE demo_season AS SELECT * FROM (VALUES "
@@ -328,7 +360,12 @@ def _interactions(cur, p: Calendar) -> None:
             FROM expanded e
         )
         SELECT printf('I%07d%02d%d', i, k, j) AS interaction_id, i, k * 10 + j AS key2,
-               printf('C%08d', i) AS customer_id, anon_share, touchpoint_id, occurred_at
+               printf('C%08d', i) AS customer_id, anon_share,
+               -- After the staffing change, some callers cannot get through and use the chat instead.
+               CASE WHEN touchpoint_id = 'contact_center' AND occurred_at >= TIMESTAMP '{p.staffing_change}'
+                         AND rnd(i, k * 10 + j, 'reroute') < {p.story.staffing_reroute} THEN 'chat'
+                    ELSE touchpoint_id END AS touchpoint_id,
+               occurred_at
         FROM placed
     """)
     cur.execute(f"""
@@ -381,17 +418,19 @@ def _surveys(cur, p: Calendar) -> None:
         CREATE OR REPLACE TEMP TABLE demo_rating AS
         SELECT i.interaction_id, i.i, i.key2, i.customer_id, i.touchpoint_id, i.occurred_at,
             least(0.97, greatest(0.05, p.sat
-                - CASE WHEN {p.bad} THEN {p.story.csat_drop} ELSE 0 END
+                - least(0.4, {p.story.latency_effect} * greatest(0, coalesce(h.p95_latency_ms, p.latency) / p.latency - 1))
                 - CASE WHEN i.resolved = false THEN 0.25 ELSE 0 END
                 + CASE WHEN i.resolved THEN 0.04 ELSE 0 END)) AS p_sat
         FROM demo_interaction i JOIN demo_profile p USING (touchpoint_id)
+        LEFT JOIN system_health h ON h.touchpoint_id = i.touchpoint_id AND h.day = i.occurred_at::DATE
         WHERE rnd(i.i, i.key2, 'survey') < 0.11 AND i.occurred_at < TIMESTAMP '{p.end}'
     """)
+    phrased = comments()
     n_comments = {}
-    for tp, tone, _ in COMMENTS:
+    for tp, tone, _ in phrased:
         n_comments[(tp, tone)] = n_comments.get((tp, tone), 0) + 1
     numbered, seen = [], {}
-    for tp, tone, text in COMMENTS:
+    for tp, tone, text in phrased:
         idx = seen.get((tp, tone), 0)
         seen[(tp, tone)] = idx + 1
         numbered.append((tp, tone, idx, n_comments[(tp, tone)], text))
@@ -424,7 +463,7 @@ def _surveys(cur, p: Calendar) -> None:
             FROM demo_answer a
         )
         SELECT printf('R%s', s.interaction_id), s.customer_id, s.touchpoint_id,
-            s.occurred_at + to_seconds(CAST(600 + rnd(s.i, s.key2, 'lag') * 86400 AS BIGINT)),
+            s.occurred_at + to_seconds(CAST(60 + rnd(s.i, s.key2, 'lag') * 3 * 3600 AS BIGINT)),  -- sent after the contact
             CASE WHEN s.ask_nps OR NOT (s.ask_csat OR s.ask_ces) THEN s.nps_v END,
             CASE WHEN s.ask_csat THEN s.csat_v END,
             CASE WHEN s.ask_ces THEN s.ces_v END,
@@ -480,22 +519,23 @@ def _system_health(cur, p: Calendar) -> None:
             SELECT *,
                 touchpoint_id = 'mobile_app' AND day >= DATE '{p.release_start}'
                     AND day < DATE '{p.release_start}' + {p.story.incident_days} AS release_incident,
-                rnd(hash(touchpoint_id), n, 'incident') < 0.025 AS random_incident
+                rnd(hash(touchpoint_id), n, 'incident') < 0.025 AS random_incident,
+                touchpoint_id = 'mobile_app' AND day >= DATE '{p.release_start}'
+                    AND day < DATE '{p.bad_until}' AS release_slow
             FROM days
         )
         SELECT touchpoint_id, day,
             round(CASE WHEN release_incident THEN 95.5 + 3 * rnd(hash(touchpoint_id), n, 'avail')
                        WHEN random_incident THEN 98.2 + 1.5 * rnd(hash(touchpoint_id), n, 'avail')
                        ELSE 99.90 + 0.1 * rnd(hash(touchpoint_id), n, 'avail') END, 3),
-            round(CASE touchpoint_id WHEN 'web' THEN 620 WHEN 'mobile_app' THEN 540 WHEN 'contact_center' THEN 900
-                      WHEN 'chat' THEN 700 WHEN 'store' THEN 450 ELSE 800 END
-                  * (0.85 + 0.3 * rnd(hash(touchpoint_id), n, 'lat'))
-                  * CASE WHEN release_incident THEN 2.6 WHEN random_incident THEN 1.6 ELSE 1 END),
+            round(p.latency * (0.85 + 0.3 * rnd(hash(touchpoint_id), n, 'lat'))
+                  * CASE WHEN release_incident THEN 2.6 WHEN random_incident THEN 1.6
+                         WHEN release_slow THEN {p.story.release_latency} ELSE 1 END),
             round(CASE WHEN release_incident THEN 2.5 + 3 * rnd(hash(touchpoint_id), n, 'err')
                        ELSE 0.1 + 0.4 * rnd(hash(touchpoint_id), n, 'err') END, 2),
             CASE WHEN release_incident THEN 1 + CAST(floor(rnd(hash(touchpoint_id), n, 'inc') * 3) AS INTEGER)
                  WHEN random_incident THEN 1 ELSE 0 END
-        FROM flagged
+        FROM flagged JOIN demo_profile p USING (touchpoint_id)
     """)
 
 

@@ -240,7 +240,7 @@ def app(path, monkeypatch, params: dict | None = None) -> AppTest:
 # The page file behind each address (app.py); every touchpoint page is drawn by touchpoint.py.
 PAGE_FILES = {"overview": "scorecard", "channels": "channel_comparison", "priorities": "joint_priorities",
               "meeting": "steering_meeting", "data": "data_freshness", "glossary": "kpi_glossary",
-              "kpi": "kpi_detail", "audit": "audit_log"}
+              "kpi": "kpi_detail", "audit": "audit_log", "voice": "voice_of_customer"}
 TOUCHPOINT = "touchpoint-"
 
 

@@ -123,3 +123,38 @@ def test_demo_refuses_to_overwrite_imported_data(tmp_path):
     )
     with pytest.raises(demo.DemoRefused):
         demo.build_demo(con, customers=10, end_month=DEMO_END)
+
+
+def test_the_insights_tell_the_demo_stories(tmp_path):
+    """The README's demo company (20,000 customers): the app release is the
+    top CIO driver of NPS and a latency shift on its day; the contact
+    center's staffing change shifts contacts to the chat; the app's comments
+    are the quarter's biggest theme; and the comments are phrased thousands
+    of ways."""
+    from cxhub.insights import alerts, drivers, themes
+
+    con = db.connect(tmp_path / "story.duckdb")
+    demo.build_demo(con, end_month=DEMO_END)
+    story = demo.Story()
+    release = add_months(DEMO_END, -story.release_months_before_end).replace(day=story.release_day)
+    quarter = Period(add_months(release.replace(day=1), -1), month_end(add_months(release.replace(day=1), 1)))
+
+    doc = drivers.drivers(con, "nps", quarter)
+    cio = [d for d in doc["drivers"] if d["owner"] == "CIO"]
+    assert cio[0]["id"] == "latency" and cio[0]["direction"] == "−", doc["drivers"]
+
+    month = Period(release.replace(day=1), month_end(release))
+    app = [(a["day"], a["kind"], a["bad"]) for a in alerts.alerts(con, month, Filters(touchpoints=("mobile_app",)))
+           if a["metric"] == "p95_latency_ms"]
+    assert (release, "shift", True) in app
+
+    last = Period(DEMO_END, month_end(DEMO_END))
+    staffing = DEMO_END.replace(day=story.staffing_day)
+    contacts = {(a["touchpoint"], a["kind"], a["score"] > 0): a["day"] for a in alerts.alerts(con, last)
+                if a["metric"] == "contacts"}
+    assert contacts[("contact_center", "shift", False)] == staffing
+    assert abs((contacts[("chat", "shift", True)] - staffing).days) <= 1
+
+    top = themes.themes(con, quarter, Filters(touchpoints=("mobile_app",)))["themes"][0]
+    assert "app" in " ".join(top["terms"]) and top["nps"] < 0
+    assert db.query_rows(con, "SELECT count(DISTINCT comment) FROM surveys")[0][0] > 1000

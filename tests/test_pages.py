@@ -14,7 +14,7 @@ from cxhub import access, db, joint, workspace
 from fixtures import app, open_page, texts
 
 TOUCHPOINTS = ["web", "mobile_app", "contact_center", "store", "email", "social", "chat"]
-PAGES = ["overview", "channels", "kpi", "priorities", "meeting", "data", "glossary",
+PAGES = ["overview", "channels", "kpi", "voice", "priorities", "meeting", "data", "glossary",
          *(f"touchpoint-{t}" for t in TOUCHPOINTS)]
 
 
@@ -26,8 +26,8 @@ def test_every_page_runs_on_the_demo(demo_db_path, monkeypatch, url_path):
     assert at.title, "every page has a title"
 
 
-@pytest.mark.parametrize("url_path", ["overview", "channels", "priorities", "meeting", "data", "glossary",
-                                      "touchpoint-web"])
+@pytest.mark.parametrize("url_path", ["overview", "channels", "voice", "priorities", "meeting", "data",
+                                      "glossary", "touchpoint-web"])
 def test_every_page_runs_on_an_empty_database(empty_db_path, monkeypatch, url_path):
     # An empty database has no touchpoints: only pages that exist can be opened.
     at = app(empty_db_path, monkeypatch)
@@ -386,9 +386,28 @@ def test_every_chart_carries_its_period_and_filters(demo_db_path, monkeypatch):
         figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
         assert figures, url
         for figure in figures:
-            stamps = [a["text"] for a in figure["layout"].get("annotations", []) if a.get("yanchor") == "bottom"
-                      and a.get("x") == 1 and a.get("y") == 1]
+            # In the top right corner, or the bottom right one where the column labels are on top.
+            stamps = [a["text"] for a in figure["layout"].get("annotations", []) if a.get("x") == 1
+                      and (a.get("y"), a.get("yanchor")) in ((1, "bottom"), (0, "top"))]
             assert len(stamps) == 1, (url, stamps)
             assert stamps[0].endswith(" · smb · all regions"), (url, stamps[0])
             assert ("May 2026 vs Apr 2026" in stamps[0]) or ("Jun 2025" in stamps[0] and "May 2026" in stamps[0])
             assert stamps[0].startswith("Website · ") == url.startswith("touchpoint-"), (url, stamps[0])
+
+
+def test_the_insights_are_on_the_overview_and_the_voice_page(demo_db_path, monkeypatch):
+    """Drivers split by owner and alerts on the Overview; themes with their
+    comments on the Voice of the customer page, withheld for a viewer."""
+    at = app(demo_db_path, monkeypatch)
+    page = texts(at)
+    assert "What moves NPS" in page and "What just broke" in page
+    assert "of what moves NPS sits with the CIO" in page and "answers · R² = " in page  # owners, n and R²
+    # The test demo is small (3,000 customers, ~40 comments a month): a quarter has enough.
+    at = open_page(app(demo_db_path, monkeypatch, {"period": "last_quarter"}), "voice")
+    assert not at.exception
+    assert "What customers are saying" in texts(at)
+    examples = [f for f in at.dataframe if "example comment" in f.value.columns]
+    assert examples and not examples[0].value.empty
+    # Nobody has said who they are yet: a viewer, who sees themes and scores but not the comments.
+    assert set(examples[0].value["example comment"]) == {access.WITHHELD}
+    assert "Comments are withheld for your role" in texts(at)

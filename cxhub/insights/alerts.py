@@ -11,8 +11,9 @@ against its own history, up to a year before the period:
   beyond 3.5 is a spike (above) or a dip (below);
 - shift: a lasting change of level, dated on its first day: the median of
   the SHIFT_WINDOW points from that day differs from the median of the
-  SHIFT_WINDOW before it by more than 3.5 robust deviations, and the level
-  holds for the next window too.
+  SHIFT_WINDOW before it by more than 3.5 times the noise of such a
+  difference (1.2533 · σ · √(2 / window)), and the level holds for the
+  next window too.
 
 The engine gives the series (small: a value per touchpoint and day); the
 decomposition runs here, on at most ~400 points a series."""
@@ -158,9 +159,10 @@ def judge(days: list[date], values: np.ndarray, observed: np.ndarray, metric: Me
     # A fitted level below 0 incidents would make every quiet day look like a spike.
     expected = np.clip(expected, metric.low, metric.high)
     remainder = values - expected
-    z = robust_z(np.where(observed, remainder, np.nan), resolution(np.where(observed, values, np.nan)))
+    floor = resolution(np.where(observed, values, np.nan))
+    z = robust_z(np.where(observed, remainder, np.nan), floor)
     w = SHIFT_WINDOW[metric.grain]
-    shifts = _shifts(values, values - season, observed, remainder, w)
+    shifts = _shifts(values, values - season, observed, remainder, w, floor)
     # Around a shift the decomposition bends early and catches up late: those days are the
     # shift, not spikes or dips of their own.
     settling = {j for i, *_ in shifts for j in range(i - 2 * w, i + 2 * w)}
@@ -172,12 +174,12 @@ def judge(days: list[date], values: np.ndarray, observed: np.ndarray, metric: Me
 
 
 def _shifts(values: np.ndarray, adjusted: np.ndarray, observed: np.ndarray, remainder: np.ndarray,
-            w: int) -> list[tuple]:
+            w: int, floor: float = 0.0) -> list[tuple]:
     """(index of the first day at the new level, the median of the w values
     from it, of the w before it, score) for each lasting change of level:
     on the series without its season, the median of the w points from the
     day, and of the w after those, both differ from the median of the w
-    before by more than THRESHOLD times one point's noise."""
+    before by more than THRESHOLD times the noise of that difference."""
     def windows(series, how="median"):
         series = pd.Series(np.where(observed, series, np.nan))
         before = getattr(series.rolling(w, min_periods=max(2, w // 2)), how)().shift(1)
@@ -186,7 +188,8 @@ def _shifts(values: np.ndarray, adjusted: np.ndarray, observed: np.ndarray, rema
 
     before, after = windows(adjusted)
     later = after.shift(-w)
-    scale = _noise(remainder)
+    # The noise of a difference of two medians of w points: 1.2533 · σ · √(2 / w).
+    scale = max(_noise(remainder), floor) * MEAN_AD_SCALE * np.sqrt(2 / w)
     if not scale > 0:
         return []
     jump = ((after - before) / scale).to_numpy()

@@ -110,3 +110,11 @@ def themes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Fi
                      "examples": examples})
     rows.sort(key=lambda r: (-r["count"], r["label"]))
     return {**doc, "themes": rows}
+
+
+def masked(doc: dict, person: access.Person | None) -> dict:
+    """The document as this person may see it: examples withheld for a role
+    without see_customer_detail (themes, counts and scores stay)."""
+    if access.may(person, "see_customer_detail"):
+        return doc
+    return {**doc, "themes": [{**t, "examples": [access.WITHHELD] * len(t["examples"])} for t in doc["themes"]]}

@@ -100,6 +100,22 @@ def query(name: str, period: Period | None = None, filters: Filters = Filters(),
     return _answer(data_version(), name, period, filters, tuple(sorted(params.items())))
 
 
+# ---- insights: cached as the named queries are ------------------------------
+
+@st.cache_data(show_spinner="Working it out…", max_entries=256)
+def _insight(version: str, name: str, period: Period, filters: Filters, params: tuple):
+    from cxhub.insights import alerts, drivers, themes  # loaded with the first insight
+
+    fn = {"drivers": drivers.drivers, "alerts": alerts.alerts, "themes": themes.themes}[name]
+    return fn(connection(), period=period, filters=filters, **dict(params))
+
+
+def insight(name: str, period: Period, filters: Filters = Filters(), **params):
+    """drivers, alerts or themes (cxhub/insights/), cached on the data
+    version; themes unmasked here: a page masks them for its viewer."""
+    return _insight(data_version(), name, period, filters, tuple(sorted(params.items())))
+
+
 def data_end() -> date:
     """The last day with data (yesterday when the database is empty). Never
     after today: a future-dated row (in a file loaded before the contract's

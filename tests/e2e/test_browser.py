@@ -448,7 +448,7 @@ def test_each_role_sees_its_row_of_the_access_table(browser, shared_server, role
 
 SIZES = {"projector": (1280, 720), "laptop": (1920, 1080), "phone": (390, 844)}
 SCREENS = [("", "Shared scorecard"), ("channels", "Channel comparison"), ("kpi?kpi=csat", "Customer satisfaction (CSAT)"),
-           ("touchpoint-mobile_app", "Mobile app"),
+           ("touchpoint-mobile_app", "Mobile app"), ("voice", "Voice of the customer"),
            ("priorities", "Joint priorities"), ("meeting?date=2026-11-12", "Steering meeting"),
            ("data", "Data & freshness"), ("glossary", "Glossary")]
 
