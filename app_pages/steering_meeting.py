@@ -7,10 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from cxhub import access, joint
+from cxhub.joint.alert_reviews import describe
 from cxhub.kpis import KPIS, Filters
 from cxhub.kpis.status import STATUS_WORDS
 from cxhub.plaintext import md, md_value
-from cxhub.ui import download, gateway, identity, layout
+from cxhub.ui import download, gateway, identity, insight_panels, layout
 from cxhub.ui.filter_bar import date_bounds, parse_url_date
 from cxhub.ui.kpi_tile import definition, freshness_text
 
@@ -35,6 +36,51 @@ def _meeting_date() -> date:
                            help="The agenda reviews the last full month before this date.")
     st.query_params["date"] = picked.isoformat()
     return picked
+
+
+def _alerts(ag, who) -> None:
+    from cxhub.insights.alerts import BY_ID
+
+    st.markdown("#### 0. What just broke", help=insight_panels.ALERTS_HELP)
+    if not ag.alerts:
+        st.write("No new bad alert in the month: nothing broke that the meeting has not seen.")
+        return
+    names = gateway.query("touchpoints").set_index("touchpoint_id")["name"]
+    may_act = access.may(who, "edit_joint_work")
+    for i, a in enumerate(ag.alerts[:MAX_ALERTS]):
+        text = describe(a, names.get(a["touchpoint"], a["touchpoint"]), BY_ID[a["metric"]].label)
+        line, ack, act = st.columns([6, 1, 1], vertical_alignment="center")
+        line.markdown(f":red-badge[{a['kind']}] {md(text)} · robust z {a['score']:+.1f}")  # not a KPI value
+        if not may_act:
+            continue
+        if ack.button("Acknowledge", key=f"ack_{i}", help="Seen: take it off the agenda."):
+            _write_alert(joint.acknowledge, a, who, "Acknowledged: off the agenda.")
+        with act.popover("Make an action"):
+            owner = st.selectbox("Owner", ["CIO", "CMO", "Joint"], key=f"alert_owner_{i}")
+            due = st.date_input("Due", value=None, key=f"alert_due_{i}")
+            if st.button("Raise it", key=f"alert_act_{i}"):
+                _write_alert(joint.make_action, a, who, "Action item raised; the alert is off the agenda.",
+                             ag.meeting_date, owner, due)
+    if len(ag.alerts) > MAX_ALERTS:
+        st.caption(f"… and {len(ag.alerts) - MAX_ALERTS} more: see What just broke on the Overview.")
+    if not may_act:
+        st.caption("Analysts and up can acknowledge an alert or make an action of it.")
+
+
+MAX_ALERTS = 6
+
+
+def _write_alert(change, alert, who, message, *args) -> None:
+    try:
+        if change is joint.acknowledge:
+            gateway.write(change, alert, who)
+        else:
+            meeting_date, owner, due = args
+            gateway.write(change, alert, meeting_date, owner, due, who)
+    except access.Refused as exc:
+        identity.refused(exc)
+    else:
+        identity.saved(message)
 
 
 def _red_kpis(ag) -> None:
@@ -207,6 +253,7 @@ def render() -> None:
                 icon=":material/info:")
     elif ag.is_empty:
         st.success("Nothing needs the meeting: every KPI is on or near target and nothing is pending.")
+    _alerts(ag, who)
     left, right = st.columns(2)
     with left:
         _red_kpis(ag)

@@ -34,10 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cxhub import access, db, demo, ingest, workspace  # noqa: E402
+from cxhub.insights import alerts, drivers, themes  # noqa: E402
 from cxhub.joint import agenda  # noqa: E402
 from cxhub.kpis import engine  # noqa: E402
 from cxhub.kpis.sources import family_query  # noqa: E402
-from cxhub.kpis.period import Filters, Period, month_end, preset_period, trend_window  # noqa: E402
+from cxhub.kpis.period import Filters, Period, add_months, month_end, preset_period, trend_window  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 BENCHMARK = access.cli_person()  # imports as `cxhub import` runs them
@@ -151,6 +152,11 @@ def engine_calls(path: Path, repeats: int) -> dict:
         "trend retention 12m mobile_app": lambda: engine.kpi_trend(con, "retention_rate", window, "month",
                                                                   Filters(touchpoints=("mobile_app",))),
         "agenda (meeting of 12 Nov)": lambda: agenda.build_agenda(con, ws, MEETING),
+        # The insights (each cached per period and filters in the app: a rerun costs nothing).
+        "drivers of NPS (month)": lambda: drivers.drivers(con, "nps", period),
+        "alerts, every series (year of history)": lambda: alerts.alerts(con, period),
+        "themes (month)": lambda: themes.themes(con, period),
+        "themes (quarter)": lambda: themes.themes(con, Period(add_months(period.start, -2), period.end)),
     }
     out = {}
     for name, fn in calls.items():

@@ -24,14 +24,15 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from cxhub import charts, joint, static_charts
-from cxhub.db import freshness, utc_now
+from cxhub.db import freshness, query_rows, utc_now
 from cxhub.joint import agenda as agenda_mod
 from cxhub.kpis import KPIS, Period, engine
 from cxhub.kpis.period import add_months, month_end
 from cxhub.kpis.status import STATUS_WORDS
 
 # The pack opens with the meeting in one screen, then its agenda.
-SECTIONS = ("Summary", "Agenda", "Scorecard", "Trends of the red KPIs", "Priorities", "Decisions and actions")
+SECTIONS = ("Summary", "Agenda", "Scorecard", "Trends of the red KPIs", "Insights", "Priorities",
+            "Decisions and actions")
 TREND_MONTHS = 12
 
 
@@ -117,7 +118,14 @@ def build(con: duckdb.DuckDBPyConnection, ws: sqlite3.Connection, meeting_date: 
 
     red_rows = [[KPIS[r["id"]].name, KPIS[r["id"]].format(r["value"]), KPIS[r["id"]].format(r["target"]),
                  "yes" if r["newly_red"] else "", r["owner"]] for r in ag.red_kpis.to_dict("records")]
+    from cxhub.insights import alerts as alerts_mod, drivers as drivers_mod, themes as themes_mod
+
+    names = dict(query_rows(con, "SELECT touchpoint_id, name FROM touchpoints"))
+    broke = [[_fmt_date(a["day"]), names.get(a["touchpoint"], a["touchpoint"]), alerts_mod.BY_ID[a["metric"]].label,
+              a["kind"], f"{a['value']:,.2f}", f"{a['expected']:,.2f}"] for a in ag.alerts]  # not a KPI value
     agenda_blocks = [
+        Table("0. What just broke (new bad alerts)", ["Day", "Touchpoint", "Series", "Kind", "Value", "Expected"],
+              broke, empty="No new bad alert in the month."),
         Table("1. KPIs off target", ["KPI", "Value", "Target", "Turned red since last meeting", "Owner"], red_rows,
               empty="No KPI is off target."),
     ]
@@ -177,10 +185,33 @@ def build(con: duckdb.DuckDBPyConnection, ws: sqlite3.Connection, meeting_date: 
               [[r["text"], r["owner"], _fmt_date(r["due_date"]), r["status"]] for r in raised.to_dict("records")],
               empty="No action items recorded."),
     ])
+    insight_blocks: list = []
+    for kpi in ("nps", "csat"):
+        doc = drivers_mod.drivers(con, kpi, ag.period)
+        if doc.get("reason"):
+            insight_blocks.append(f"What moves {kpi.upper()}: no result ({doc['reason']}).")
+            continue
+        owners = drivers_mod.by_owner(doc)
+        insight_blocks.append(Table(
+            f"What moves {kpi.upper()} (n = {doc['n']:,}, R² = {doc['r2']:.3f}): {owners['CIO']:.0f}% sits with the "
+            f"CIO, {owners['CMO']:.0f}% with the CMO, {owners['Joint']:.0f}% with both",  # not a KPI value
+            ["Driver", "Owner", "Share", "Direction"],
+            [[d["label"], d["owner"], f"{d['share']:.1f}%", d["direction"]] for d in doc["drivers"]]))  # not a KPI value
+    found = themes_mod.themes(con, ag.period)
+    insight_blocks.append(Table(
+        f"What customers are saying ({found['n_comments']:,} comments; comments themselves are not printed)",
+        ["Theme", "Comments", "Share", "Before", "NPS", "CSAT %"],
+        [[t["label"], f"{t['count']:,}", f"{t['share']:.1f}%", f"{t['previous_count']:,}",  # not a KPI value
+          "–" if t["nps"] is None else f"{t['nps']:+.1f}", "–" if t["csat"] is None else f"{t['csat']:.1f}"]  # not a KPI value
+         for t in found["themes"]], empty=f"No themes: {found.get('reason', 'no comments')}."))
+    insight_section = Section("Insights", f"What moves satisfaction and what customers say, {ag.period.label()}: "
+                                          "drivers by Johnson's relative weights, themes by TF-IDF and NMF.",
+                              insight_blocks)
+
     summary = Section("Summary", f"The meeting of {_fmt_date(meeting_date)} in one screen.",
                       _summary(ag, decided, raised))
     return Pack(meeting_date, f"Steering meeting, {_fmt_date(meeting_date)}", subtitle,
-                [summary, agenda_section, scorecard, trend_section, priorities, outcomes],
+                [summary, agenda_section, scorecard, trend_section, insight_section, priorities, outcomes],
                 scope=f"{ag.period.label()} vs {ag.compared_with.label()} · all segments · all regions")
 
 
@@ -194,6 +225,8 @@ def _summary(ag: agenda_mod.Agenda, decided: pd.DataFrame, raised: pd.DataFrame)
     if ag.scorecard["value"].isna().all():
         return [f"No data for {ag.period.label()}, the month this meeting reviews: there is nothing to judge."]
     lines = [f"Reviews {ag.period.label()} against {ag.compared_with.label()}."]
+    if ag.alerts:
+        lines.append(f"What just broke: {len(ag.alerts)} new bad alert(s), worst first in the agenda.")
     if ag.red_kpis.empty:
         lines.append("No KPI is off target (partial values and those from fewer than 30 are not judged).")
     else:

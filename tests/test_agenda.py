@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from cxhub import joint
+from cxhub.access import AccessRefused
 from cxhub.joint import agenda, progress
 from cxhub.kpis import Period
 
@@ -129,3 +130,53 @@ def test_no_progress_before_the_start(tiny_db, ws):
     row = joint.initiatives(ws).set_index("initiative_id").loc[new_id].to_dict()
     trend, summary = progress.progress(tiny_db, row)
     assert trend.empty and summary.empty
+
+
+# ------------------------------------------------------------------ what just broke
+
+def _spiky_latency(tmp_path):
+    """A year of web latency (500 ms ± 10) with one bad spike on 27 Nov 2025."""
+    import numpy as np
+    from datetime import timedelta
+
+    from fixtures import build_health_series
+
+    start = date(2025, 1, 1)
+    values = 500 + np.random.default_rng(4).normal(0, 10, 400)
+    spike = (date(2025, 11, 27) - start).days
+    values[spike] += 200
+    return build_health_series(tmp_path / "spiky.duckdb", [float(v) for v in values], start)
+
+
+def test_new_bad_alerts_open_the_agenda_until_someone_reviews_them(tmp_path, ws):
+    con = _spiky_latency(tmp_path)
+    ag = agenda.build_agenda(con, ws, date(2025, 12, 10))  # reviews November 2025
+    assert ag.period == Period(date(2025, 11, 1), date(2025, 11, 30))
+    assert [(a["metric"], a["day"], a["kind"]) for a in ag.alerts] == [("p95_latency_ms", date(2025, 11, 27), "spike")]
+    assert not ag.is_empty
+
+    analyst = joint.Person("Ana", "analyst")
+    assert joint.acknowledge(ws, ag.alerts[0], analyst) is True
+    assert joint.acknowledge(ws, ag.alerts[0], analyst) is False  # once is enough
+    assert agenda.build_agenda(con, ws, date(2025, 12, 10)).alerts == ()
+    assert joint.history(ws, "alert")["author"].tolist() == ["Ana"]
+
+
+def test_an_alert_made_an_action_stays_on_the_agenda_as_that_action(tmp_path, ws):
+    con = _spiky_latency(tmp_path)
+    ag = agenda.build_agenda(con, ws, date(2025, 12, 10))
+    action_id = joint.make_action(ws, ag.alerts[0], date(2025, 12, 10), "CIO", "2025-12-31", CIO)
+    later = agenda.build_agenda(con, ws, date(2025, 12, 11))
+    assert later.alerts == ()
+    raised = later.open_actions.set_index("action_id").loc[action_id]
+    assert raised["text"].startswith("Look into: p95_latency_ms spike at web on 2025-11-27") and raised["owner"] == "CIO"
+
+
+def test_a_viewer_cannot_review_an_alert_and_the_refusal_is_audited(tmp_path, ws):
+    con = _spiky_latency(tmp_path)
+    alert = agenda.build_agenda(con, ws, date(2025, 12, 10)).alerts[0]
+    with pytest.raises(AccessRefused):
+        joint.acknowledge(ws, alert, joint.Person("Vic", "viewer"))
+    assert agenda.build_agenda(con, ws, date(2025, 12, 10)).alerts != ()
+    refused = joint.audit(ws)
+    assert refused.iloc[-1]["allowed"] == 0 and refused.iloc[-1]["entity"] == "alert"

@@ -131,3 +131,13 @@ def test_no_literal_none_or_nan_in_any_pack_table(content):
     cells = [v for s in content.sections for b in s.blocks if isinstance(b, pack.Table) for row in b.rows for v in row]
     assert cells and not [v for v in cells if v in ("None", "nan", "NaN", "NaT")]
     assert pack.cell_text(None) == pack.cell_text(float("nan")) == "–"
+
+
+def test_the_pack_carries_the_insights(content):
+    insights = next(s for s in content.sections if s.title == "Insights")
+    tables = {b.title.split(" (")[0]: b for b in insights.blocks if hasattr(b, "rows")}
+    # The judged company's March: 54 NPS answers on one day at one touchpoint, fewer than 100.
+    assert any(isinstance(b, str) and b.startswith("What moves NPS: no result") for b in insights.blocks)
+    assert "What customers are saying" in tables
+    agenda_first = next(s for s in content.sections if s.title == "Agenda").blocks[0]
+    assert agenda_first.title.startswith("0. What just broke")

@@ -35,7 +35,12 @@ def comments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = 
 
 
 def _label(terms: list[str]) -> str:
-    return " · ".join(terms[:3])
+    """The first three distinct words of the top terms ('app · crashes ·
+    checkout', never 'okay · okay eventually · okay suppose')."""
+    words: list[str] = []
+    for term in terms:
+        words += [w for w in term.split() if w not in words]
+    return " · ".join(words[:3])
 
 
 def _nps(scores: pd.Series) -> float | None:

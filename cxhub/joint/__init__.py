@@ -5,6 +5,7 @@ working?" read the analytics file beside it (cxhub.joint.agenda,
 cxhub.joint.progress)."""
 
 from cxhub.access import Person
+from cxhub.joint.alert_reviews import acknowledge, make_action, reviewed
 from cxhub.audit import read as audit
 from cxhub.joint.changes import EditRefused, history
 from cxhub.joint.initiatives import (
@@ -17,7 +18,7 @@ from cxhub.joint.meetings import (
 )
 
 __all__ = [
-    "Person", "EditRefused", "audit", "history",
+    "Person", "EditRefused", "audit", "history", "acknowledge", "make_action", "reviewed",
     "ALIGNMENT_DEFINITION", "CLOSED", "COST_BANDS", "DISCUSSION_GAP", "FIELD", "FIELDS", "OWNERS",
     "PRIORITY_DEFINITION", "STATUSES", "Field", "create_initiative", "expected_change", "initiatives", "normalize",
     "update_initiatives",

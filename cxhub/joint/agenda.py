@@ -1,6 +1,7 @@
-"""The steering meeting's agenda, built from data: KPIs in red (and those
-that turned red since the last meeting), the biggest movers, initiatives to
-discuss, and the action items still open."""
+"""The steering meeting's agenda, built from data: first what just broke
+(bad alerts of the month nobody has reviewed yet), then KPIs in red (and
+those that turned red since the last meeting), the biggest movers,
+initiatives to discuss, and the action items still open."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
+from cxhub.joint.alert_reviews import key, reviewed
 from cxhub.joint.initiatives import CLOSED, initiatives
 from cxhub.joint.meetings import actions, meetings
 from cxhub.kpis import Period, data_span
@@ -30,10 +32,12 @@ class Agenda:
     movers: pd.DataFrame  # kpis.details.biggest_moves()
     initiatives: pd.DataFrame  # joint.initiatives() rows to discuss, with `reasons`
     open_actions: pd.DataFrame  # joint.actions(open_only=True)
+    alerts: tuple = ()  # new bad alerts of the period (insights.alerts rows nobody has reviewed), worst first
 
     @property
     def is_empty(self) -> bool:
-        return self.red_kpis.empty and self.movers.empty and self.initiatives.empty and self.open_actions.empty
+        return (self.red_kpis.empty and self.movers.empty and self.initiatives.empty and self.open_actions.empty
+                and not self.alerts)
 
 
 def review_period(meeting_date: date, data_end: date | None) -> Period:
@@ -96,12 +100,20 @@ def initiatives_to_discuss(frame: pd.DataFrame) -> pd.DataFrame:
     return open_[open_["reasons"] != ""].reset_index(drop=True)
 
 
-def assemble(ws: sqlite3.Connection, plan: Plan, review: tuple) -> Agenda:
+def new_alerts(ws: sqlite3.Connection, found: list[dict]) -> tuple:
+    """The bad alerts nobody has acknowledged or acted on yet."""
+    seen = reviewed(ws)
+    return tuple(a for a in found if a["bad"] and key(a) not in seen)
+
+
+def assemble(ws: sqlite3.Connection, plan: Plan, review: tuple, found: list[dict] = ()) -> Agenda:
     """The agenda from its plan, the KPI review of the plan's months
-    (cxhub.kpis.review.kpi_review, which the app caches as a named query)
+    (cxhub.kpis.review.kpi_review, which the app caches as a named query),
+    the alerts of the plan's month (cxhub.insights.alerts, cached likewise)
     and the joint work in the workspace."""
     card, red, recovered, movers = review
     return Agenda(
+        alerts=new_alerts(ws, list(found)),
         meeting_date=plan.meeting_date, last_meeting=plan.last_meeting, period=plan.period,
         compared_with=plan.compared_with, scorecard=card, red_kpis=red, recovered=recovered, movers=movers,
         initiatives=initiatives_to_discuss(initiatives(ws, as_of=plan.meeting_date)),
@@ -111,6 +123,8 @@ def assemble(ws: sqlite3.Connection, plan: Plan, review: tuple) -> Agenda:
 
 def build_agenda(con: duckdb.DuckDBPyConnection, ws: sqlite3.Connection, meeting_date: date) -> Agenda:
     """Everything the meeting on `meeting_date` should look at."""
+    from cxhub.insights.alerts import alerts  # the statistics load with the first agenda
+
     _, data_end = data_span(con)
     p = plan(ws, meeting_date, data_end)
-    return assemble(ws, p, kpi_review(con, p.period, p.compared_with))
+    return assemble(ws, p, kpi_review(con, p.period, p.compared_with), alerts(con, p.period))

@@ -185,7 +185,7 @@ def build_agenda(meeting_date: date) -> agenda.Agenda:
     with workspace.opened(workspace_path()) as ws:
         plan = agenda.plan(ws, meeting_date, query("data_span")[1])
         review = query("kpi_review", plan.period, then=plan.compared_with)
-        return agenda.assemble(ws, plan, review)
+        return agenda.assemble(ws, plan, review, insight("alerts", plan.period))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -564,3 +564,25 @@ def test_a_tile_opens_its_kpi_in_depth_with_the_same_view(browser, server):
         assert page.get_by_text("Q3 2026 vs Q2 2026 · smb · all regions", exact=False).first.is_visible()
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("path, heading, section, shot", [
+    ("?period=last_quarter", "Shared scorecard", "What moves NPS", "insights-drivers-alerts.png"),
+    ("voice?period=last_quarter", "Voice of the customer", "What customers are saying", "insights-themes.png"),
+])
+def test_the_insights_in_the_browser(browser, server, path, heading, section, shot):
+    """The insight panels as a user sees them (the README shows these)."""
+    page = _screen(browser, f"{server}/{path}", heading, (1600, 3600), shot.replace(".png", "-page.png"))
+    try:
+        _sign_in(page, "Browser analyst", "analyst")  # an analyst reads the comments
+        _settled(page)
+        title = page.get_by_role("heading", name=section, exact=True).first
+        title.wait_for(timeout=60_000)
+        top = title.bounding_box()["y"] - 10
+        main = page.locator('[data-testid="stMain"]').bounding_box()
+        page.screenshot(path=str(SHOTS / shot), clip={"x": main["x"], "y": top, "width": main["width"],
+                                                      "height": 720})
+        assert page.get_by_text("Something went wrong").count() == 0
+        assert page.get_by_text("(withheld: your role sees aggregates only)").count() == 0
+    finally:
+        page.close()
