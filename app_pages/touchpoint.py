@@ -6,6 +6,7 @@ from cxhub import access, charts
 from cxhub.kpis import CATALOG, KPIS
 from cxhub.plaintext import chart as plain_chart
 from cxhub.plaintext import md
+from cxhub.insights.alerts import METRICS as alert_metrics
 from cxhub.ui import gateway, identity, insight_panels, layout
 from cxhub.ui.kpi_tile import CHANNEL_ORDERS_NOTE
 
@@ -78,6 +79,8 @@ def render(touchpoint_id: str) -> None:
     })
 
     events = gateway.query("health_events", view.window, view.filters)
+    broke = gateway.insight("alerts", view.window, view.filters)
+    labels = {m.id: m.label for m in alert_metrics}
     st.subheader("Customer satisfaction and IT health, one time axis")
     tr = gateway.query("trends", view.window, view.filters, kpi_ids=("csat", "availability", "incidents"),
                        grain=view.grain)
@@ -89,9 +92,10 @@ def render(touchpoint_id: str) -> None:
     if csat["value"].isna().all() and health["availability"].isna().all():
         layout.no_data("satisfaction or IT health")
     else:
-        layout.plot(charts.cx_and_it(csat, health, events, color), "tp_cx_it", view, info["name"], over_time=True)
-        st.caption("Red bands: days with an incident or availability under 99%. "
-                   "Hover them to match a satisfaction dip to its cause.")
+        layout.plot(charts.mark_alerts(charts.cx_and_it(csat, health, events, color), broke, labels), "tp_cx_it", view,
+                    info["name"], over_time=True)
+        st.caption("Red bands: days with an incident or availability under 99%. Amber ◆: an alert (what just "
+                   "broke). Hover them to match a satisfaction dip to its cause.")
 
     left, right = st.columns(2)
     with left:
@@ -102,7 +106,8 @@ def render(touchpoint_id: str) -> None:
         if trend["value"].isna().all():
             layout.no_data(f"{KPIS[kpi_id].name} at {md(info['name'])}")
         else:
-            layout.plot(charts.trend_chart(trend, kpi_id, events, color=color, name=info["name"]), "tp_trend",
+            layout.plot(charts.mark_alerts(charts.trend_chart(trend, kpi_id, events, color=color, name=info["name"]),
+                                           broke, labels), "tp_trend",
                         view, info["name"], over_time=True)
     with right:
         st.subheader("Volume")

@@ -79,6 +79,22 @@ def on_paper(fig: go.Figure) -> go.Figure:
     return fig
 
 
+def mark_alerts(fig: go.Figure, found: list[dict], labels: dict[str, str] | None = None) -> go.Figure:
+    """A marker at the foot of the chart on each day with a bad alert
+    (insights' "what just broke"; the top holds the incident markers and the
+    scope); hovering it says what broke and by how much."""
+    labels = labels or {}
+    for a in found:
+        if not a["bad"]:
+            continue
+        fig.add_annotation(
+            x=pd.Timestamp(a["day"]), y=0, xref="x", yref="paper", yanchor="bottom", showarrow=False, text="◆",
+            font=dict(size=13, color=STATUS_COLORS["amber"]),
+            hovertext=plain(f"{a['day']}: {labels.get(a['metric'], a['metric'])} {a['kind']}, "
+                            f"{a['value']:,.2f} against {a['expected']:,.2f} expected"))  # not a KPI value
+    return fig
+
+
 def whole_number_ticks(fig: go.Figure, values, **where) -> go.Figure:
     """Ticks at whole numbers only, for counts (no '2.5 incidents')."""
     top = max([float(v) for v in values if not _nan(v)] or [1.0])

@@ -30,3 +30,17 @@ def test_bubbles_are_named_by_a_short_title():
                           "priority": [1.67], "needs_discussion": [False]})
     trace = charts.priority_matrix(frame).data[0]
     assert list(trace.text) == ["#7 Preference centre…"]
+
+
+def test_bad_alerts_are_marked_on_a_trend_and_good_ones_are_not():
+    from datetime import date
+
+    fig = charts.go.Figure(charts.go.Scatter(x=pd.to_datetime(["2026-05-01", "2026-06-01"]), y=[80, 70]))
+    found = [{"metric": "p95_latency_ms", "touchpoint": "mobile_app", "day": date(2026, 5, 4), "kind": "shift",
+              "value": 1317.0, "expected": 567.0, "score": 19.0, "bad": True},
+             {"metric": "availability", "touchpoint": "mobile_app", "day": date(2026, 5, 16), "kind": "shift",
+              "value": 99.95, "expected": 97.15, "score": 130.3, "bad": False}]
+    charts.mark_alerts(fig, found, {"p95_latency_ms": "p95 latency (ms)"})
+    marks = [a for a in fig.layout.annotations if a.text == "◆"]
+    assert len(marks) == 1 and pd.Timestamp(marks[0].x) == pd.Timestamp("2026-05-04")
+    assert marks[0].hovertext == "2026-05-04: p95 latency (ms) shift, 1,317.00 against 567.00 expected"

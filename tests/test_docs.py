@@ -119,3 +119,19 @@ def test_every_v2_rule_name_is_declared_and_used():
     assert named <= set(contract.RULES)
     source = Path(ingest.__file__).read_text(encoding="utf-8")
     assert all(f'"{name}: ' in source for name in named), "each rule is checked under its own name"
+
+
+@pytest.mark.skipif(not (SPEC / "insights.md").exists(), reason="the shared spec is not beside this checkout")
+def test_insight_documents_have_the_spec_fields():
+    """The JSON of cxhub drivers, alerts and themes has exactly the fields
+    insights.md lists (read from the spec, not copied)."""
+    from cxhub.insights.output import ALERT_FIELDS, DRIVER_FIELDS, THEME_FIELDS
+
+    spec = (SPEC / "insights.md").read_text(encoding="utf-8")
+    drivers_doc = spec.split("`cxhub drivers", 1)[1].split("drivers sorted")[0]
+    assert re.findall(r'"(\w+)"', drivers_doc.split('"drivers": [')[1].split("]")[0]) == DRIVER_FIELDS
+    assert re.findall(r'"(\w+)"', drivers_doc.split('"left_out": [')[1].split("]")[0]) == ["id", "why"]
+    alerts_doc = spec.split("`cxhub alerts", 1)[1].split("for alerts whose day")[0]
+    assert re.findall(r'"(\w+)"', alerts_doc) == ALERT_FIELDS
+    themes_doc = spec.split("`cxhub themes", 1)[1].split("`terms`")[0]
+    assert re.findall(r'"(\w+)"', themes_doc.split('"themes": [')[1]) == THEME_FIELDS
