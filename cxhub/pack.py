@@ -193,8 +193,9 @@ def build(con: duckdb.DuckDBPyConnection, ws: sqlite3.Connection, meeting_date: 
             continue
         owners = drivers_mod.by_owner(doc)
         insight_blocks.append(Table(
-            f"What moves {kpi.upper()} (n = {doc['n']:,}, R² = {doc['r2']:.3f}): {owners['CIO']:.0f}% sits with the "
-            f"CIO, {owners['CMO']:.0f}% with the CMO, {owners['Joint']:.0f}% with both",  # not a KPI value
+            f"What moves {kpi.upper()} (n = {doc['n']:,}, R² = {doc['r2']:.3f}): "  # not a KPI value
+            f"{owners['CIO']:.0f}% sits with the CIO, {owners['CMO']:.0f}% with the CMO, "  # not a KPI value
+            f"{owners['Joint']:.0f}% with both",  # not a KPI value
             ["Driver", "Owner", "Share", "Direction"],
             [[d["label"], d["owner"], f"{d['share']:.1f}%", d["direction"]] for d in doc["drivers"]]))  # not a KPI value
     found = themes_mod.themes(con, ag.period)
