@@ -383,6 +383,39 @@ def pages(path: Path) -> dict:
             for k, v in result.items()}
 
 
+def engines(path: Path, repeats: int) -> dict:
+    """The same scorecard on DuckDB and on Spark local[2] (a lake exported
+    from the same file), side by side, and where Spark's plan shuffles."""
+    import re
+
+    from cxhub import spark
+
+    lake = RESULTS / f"lake-{path.stem}"
+    con = db.open_snapshot(path)
+    t0 = time.perf_counter()
+    if not (lake / "orders").exists():
+        spark.export_lake(con, lake)
+    exported = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sparked = spark.connect(lake=lake)
+    connected = time.perf_counter() - t0
+    period = preset_period("last_full_month", month_end(END_MONTH) + timedelta(days=1))
+    out = {"lake export (s)": round(exported, 1), "spark start + rollups built and cached (s)": round(connected, 1)}
+    for name, filters in (("scorecard", Filters()), ("scorecard mobile_app", Filters(touchpoints=("mobile_app",)))):
+        duck_cold, duck_warm = timed(lambda: engine.scorecard(con, period, filters), repeats)
+        spark_cold, spark_warm = timed(lambda: engine.scorecard(sparked, period, filters), repeats)
+        out[name] = {"duckdb": round(duck_warm, 3), "spark": round(spark_warm, 3),
+                     "spark / duckdb": round(spark_warm / duck_warm, 1), "spark cold": round(spark_cold, 3)}
+    # What partitions by customer: the shuffles in the plan that builds customer_days.
+    from cxhub import rollups as rollup_defs
+
+    rollup = next(r for r in rollup_defs.ROLLUPS if r.name == "customer_days")
+    plan = sparked.spark.sql("EXPLAIN FORMATTED " + spark.to_spark_sql(rollup.sql.format(where="true",
+                                                                                           moments="true"))).collect()[0][0]
+    out["customer_days plan shuffles"] = sorted(set(re.findall(r"Exchange (hashpartitioning\([^)]*\))", plan)))
+    return out
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--customers", type=int, default=1_000_000)
@@ -390,6 +423,7 @@ def main(argv=None) -> int:
     p.add_argument("--import-rows", type=int, default=10_000_000, help="rows per import-rate file")
     p.add_argument("--smoke", action="store_true", help="a quick run that only proves the harness works")
     p.add_argument("--imports-only", action="store_true", help="only the incremental import lines")
+    p.add_argument("--engines", action="store_true", help="only DuckDB against Spark local[2] on the same data")
     args = p.parse_args(argv)
     repeats = 1 if args.smoke else args.repeats
 
@@ -401,6 +435,10 @@ def main(argv=None) -> int:
     con.close()
     report["demo"] = {"build_seconds": round(build_s, 1) if build_s else "reused",
                       "size_mb": round(path.stat().st_size / 1e6, 1), **counts}
+    if args.engines:
+        report["engines"] = engines(path, repeats)
+        print(json.dumps(report, indent=2))
+        return 0
     report["incremental_import"] = incremental_imports(path, args.smoke)
     if args.imports_only:
         print(json.dumps(report, indent=2))

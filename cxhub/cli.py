@@ -4,6 +4,7 @@ write a meeting pack, start the app."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
@@ -42,6 +43,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def engine_options(p: argparse.ArgumentParser) -> None:
+    """--engine and where the spark engine finds the data (engines contract)."""
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="duckdb (the database file, default) or spark (a lake or a catalog, the same definitions)")
+    p.add_argument("--lake", metavar="DIR", help="spark: the lake, one Parquet folder per table (cxhub lake export)")
+    p.add_argument("--catalog", metavar="NAME", help="spark: a catalog database holding the seven tables")
+    p.add_argument("--master", metavar="URL", help="spark: the master (default local[2])")
+    p.add_argument("--remote", metavar="URL", help="spark: a Spark Connect server, sc://host:15002")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cxhub", description="CX Hub: one shared CX scorecard for the CMO and CIO.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -65,6 +76,13 @@ def parser() -> argparse.ArgumentParser:
     k.add_argument("--by", choices=("touchpoint", "segment", "region", "month"),
                    help="break the scorecard down: one group per touchpoint, segment, region or month")
     k.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    engine_options(k)
+
+    lk = sub.add_parser("lake", help="move a CX Hub database to a lake (Parquet) for the spark engine")
+    lk_sub = lk.add_subparsers(dest="lake_command", required=True)
+    le = lk_sub.add_parser("export", help="write the seven contract tables as Parquet folders under --to")
+    le.add_argument("--db", help=db_help)
+    le.add_argument("--to", required=True, metavar="DIR")
 
     i = sub.add_parser(
         "import", help="load files into a table of the data contract",
@@ -104,6 +122,7 @@ def parser() -> argparse.ArgumentParser:
             q.add_argument("--segment", action="append", default=[], help=filters_help)
             q.add_argument("--region", action="append", default=[], help=filters_help)
         q.add_argument("--format", choices=("table", "json", "csv"), default="table")
+        engine_options(q)
 
     a = sub.add_parser("access", help="who may do what: check the role a person would get",
                        description="Roles come from the [access] section of cxhub.toml beside the database.")
@@ -240,14 +259,33 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def cmd_kpis(args) -> int:
-    if args.end < args.start:
-        raise CliError(f"--end {args.end} is before --start {args.start}")
+@contextlib.contextmanager
+def opened(args):
+    """The data the command reads: the DuckDB file (read-only), or the spark
+    engine on a lake or a catalog."""
+    if args.engine == "spark":
+        from cxhub import spark
+
+        try:
+            con = spark.connect(lake=args.lake, catalog=args.catalog, master=args.master, remote=args.remote)
+        except (spark.SparkUnavailable, FileNotFoundError) as exc:
+            raise CliError(str(exc)) from None
+        yield con
+        return
+    if args.lake or args.catalog:
+        raise CliError("--lake and --catalog are for --engine spark")
     path = db.resolve_db_path(args.db)
     if not path.exists():
         raise CliError(f"no database at {path}; build one with `cxhub demo --db {path}` or import data")
     with db.reading(path) as con:
-        filters = Filters(tuple(args.touchpoint), tuple(args.segment), tuple(args.region))
+        yield con
+
+
+def cmd_kpis(args) -> int:
+    if args.end < args.start:
+        raise CliError(f"--end {args.end} is before --start {args.start}")
+    filters = Filters(tuple(args.touchpoint), tuple(args.segment), tuple(args.region))
+    with opened(args) as con:
         check_filters(con, filters)
         doc = scorecard_document(con, Period(args.start, args.end), filters, args.by)
     if args.format == "json":
@@ -265,12 +303,9 @@ def cmd_insight(args) -> int:
 
     if args.end < args.start:
         raise CliError(f"--end {args.end} is before --start {args.start}")
-    path = db.resolve_db_path(args.db)
-    if not path.exists():
-        raise CliError(f"no database at {path}; build one with `cxhub demo --db {path}` or import data")
     period = Period(args.start, args.end)
     filters = Filters(tuple(args.touchpoint), tuple(getattr(args, "segment", ())), tuple(getattr(args, "region", ())))
-    with db.reading(path) as con:
+    with opened(args) as con:
         check_filters(con, filters)
         if args.command == "drivers":
             doc = drivers.drivers(con, args.kpi, period, filters)
@@ -284,6 +319,20 @@ def cmd_insight(args) -> int:
             doc = themes.themes(con, period, filters, args.themes, access.cli_person())
             text = {"csv": lambda: output.themes_csv(doc), "table": lambda: output.themes_table(doc)}
     print(output.to_json(doc) if args.format == "json" else text[args.format]().rstrip("\n"))
+    return 0
+
+
+def cmd_lake(args) -> int:
+    from cxhub import spark
+
+    path = db.resolve_db_path(args.db)
+    if not path.exists():
+        raise CliError(f"no database at {path}")
+    with db.reading(path) as con:
+        counts = spark.export_lake(con, args.to)
+    print(f"Lake written to {args.to}:")
+    for table, n in counts.items():
+        print(f"  {table:<14} {n:>12,} rows  ({args.to}/{table}/)")
     return 0
 
 
@@ -436,7 +485,7 @@ class CliError(Exception):
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     handlers = {"demo": cmd_demo, "kpis": cmd_kpis, "glossary": cmd_glossary, "import": cmd_import,
-                "drivers": cmd_insight, "alerts": cmd_insight, "themes": cmd_insight,
+                "drivers": cmd_insight, "alerts": cmd_insight, "themes": cmd_insight, "lake": cmd_lake,
                 "rejects": cmd_rejects, "access": cmd_access, "audit": cmd_audit,
                 "pack": cmd_pack, "serve": cmd_serve}
     try:

@@ -76,11 +76,12 @@ def _daily(con, first: date, last: date, touchpoints: tuple[str, ...]) -> pd.Dat
             FROM system_health WHERE day BETWEEN ? AND ?{where}
         ),
         -- greatest/least skip NULLs: an empty interactions table has no span at all.
-        span AS (SELECT CASE WHEN count(*) > 0 THEN greatest(min(d), ?::DATE) END AS lo,
-                        CASE WHEN count(*) > 0 THEN least(max(d), ?::DATE) END AS hi FROM interaction_days),
+        span AS (SELECT CASE WHEN count(*) > 0 THEN greatest(min(d), CAST(? AS DATE)) END AS lo,
+                        CASE WHEN count(*) > 0 THEN least(max(d), CAST(? AS DATE)) END AS hi FROM interaction_days),
         days AS (
-            SELECT t.touchpoint_id, CAST(unnest(generate_series(s.lo, s.hi, INTERVAL 1 DAY)) AS DATE) AS day
-            FROM span s, touchpoints t WHERE s.lo IS NOT NULL{where.replace('touchpoint_id', 't.touchpoint_id')}
+            SELECT touchpoint_id, CAST(t AS DATE) AS day FROM (
+                SELECT t.touchpoint_id, unnest(generate_series(s.lo, s.hi, INTERVAL 1 DAY)) AS t
+                FROM span s, touchpoints t WHERE s.lo IS NOT NULL{where.replace('touchpoint_id', 't.touchpoint_id')})
         ),
         contacts AS (
             SELECT d.touchpoint_id, d.day, coalesce(sum(x.interactions), 0) AS contacts

@@ -45,7 +45,7 @@ def health_events(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
 def volume(con: duckdb.DuckDBPyConnection, period: Period, grain: str, filters: Filters = Filters()) -> pd.DataFrame:
     """Contacts and survey answers per bucket: bucket_start, contacts, responses."""
     buckets = period.buckets(grain)
-    spec = "VALUES " + ", ".join("(?::DATE, ?::DATE)" for _ in buckets)
+    spec = "VALUES " + ", ".join("(CAST(? AS DATE), CAST(? AS DATE))" for _ in buckets)
     bparams = [d for b in buckets for d in (b.start, b.end)]
     # Contacts are counted from the interaction_days rollup (same filters, far fewer rows).
     contacts = Source("interaction_days", "d", "x.interactions", customer_columns=True, dated_by_timestamp=False)

@@ -141,10 +141,12 @@ def filtered_rows(source: Source, filters: Filters, span: Period, slice_by: str 
 # filtered fact rows.
 PRELUDE = """periods(pid, p_start, p_end, prev_start, prev_end) AS ({periods}),
 period_days AS (
-    SELECT pid, CAST(unnest(generate_series(p_start, p_end, INTERVAL 1 DAY)) AS DATE) AS d FROM periods
+    SELECT pid, CAST(t AS DATE) AS d FROM (
+        SELECT pid, unnest(generate_series(p_start, p_end, INTERVAL 1 DAY)) AS t FROM periods)
 ),
 previous_days AS (
-    SELECT pid, CAST(unnest(generate_series(prev_start, prev_end, INTERVAL 1 DAY)) AS DATE) AS d FROM periods
+    SELECT pid, CAST(t AS DATE) AS d FROM (
+        SELECT pid, unnest(generate_series(prev_start, prev_end, INTERVAL 1 DAY)) AS t FROM periods)
 ),
 filtered AS ({filtered})"""
 
@@ -153,7 +155,7 @@ def periods_values(periods: Sequence[Period]) -> tuple[str, list]:
     rows, params = [], []
     for pid, p in enumerate(periods):
         prev = p.previous()
-        rows.append(f"({pid}, ?::DATE, ?::DATE, ?::DATE, ?::DATE)")
+        rows.append(f"({pid}, CAST(? AS DATE), CAST(? AS DATE), CAST(? AS DATE), CAST(? AS DATE))")
         params += [p.start, p.end, prev.start, prev.end]
     return "VALUES " + ", ".join(rows), params
 

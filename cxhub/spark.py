@@ -1,0 +1,198 @@
+"""The Spark engine (engines contract v1): the KPI engine's own SQL, written
+once in DuckDB's dialect, generated for Spark SQL by SQLGlot, run on a
+Spark session over a lake of Parquet folders (or a catalog database).
+
+`connect(...)` returns an object with the two things CX Hub asks of a
+DuckDB connection — `cursor()` and, on the cursor, `execute(sql, params)`
+then `df()` or `fetchall()` — so the engine, the CLI and the pages run on
+Spark unchanged. Rollups are built by Spark from the lake and cached there;
+only small, aggregated frames come back to the driver. PySpark loads only
+when the spark engine is asked for (the `spark` extra)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from cxhub import rollups
+from cxhub.contract import TABLES
+
+LAKE_TABLES = tuple(t.name for t in TABLES)  # the contract's seven tables
+
+
+class SparkUnavailable(RuntimeError):
+    """PySpark or Java is missing: the spark engine cannot start."""
+
+
+# ---------------------------------------------------------------- SQL for Spark
+
+@lru_cache(maxsize=512)
+def _parsed(sql: str):
+    import sqlglot
+
+    return sqlglot.parse_one(sql, read="duckdb")
+
+
+def _literal(value):
+    from sqlglot import exp
+
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, pd.Timestamp) or isinstance(value, dt.datetime):
+        return exp.cast(exp.Literal.string(pd.Timestamp(value).isoformat(sep=" ")), "TIMESTAMP")
+    if isinstance(value, dt.date):
+        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+    if isinstance(value, (int, float, Decimal)):
+        return exp.Literal.number(value)
+    return exp.Literal.string(str(value))
+
+
+def to_spark_sql(sql: str, params=()) -> str:
+    """The DuckDB SQL with its ? parameters bound as literals, in Spark's
+    dialect. Decimal literals (100.0) become doubles, so Spark computes a
+    share in floating point as DuckDB does, not in fixed-point decimals."""
+    from sqlglot import exp
+
+    values = iter(list(params or ()))
+
+    def bind(node):
+        if isinstance(node, exp.Placeholder):
+            return _literal(next(values))
+        if isinstance(node, exp.Literal) and not node.is_string and "." in node.this:
+            return exp.cast(node.copy(), "DOUBLE")
+        return node
+
+    return _parsed(sql).copy().transform(bind).sql(dialect="spark")
+
+
+# ---------------------------------------------------------------- the connection
+
+class SparkCursor:
+    def __init__(self, spark):
+        self._spark = spark
+        self._frame = None
+
+    def execute(self, sql: str, params=()):
+        self._frame = self._spark.sql(to_spark_sql(sql, params))
+        return self
+
+    def df(self) -> pd.DataFrame:
+        frame = self._frame.toPandas()
+        # Spark hands decimals back as Decimal objects: floats, as DuckDB's .df() gives them.
+        for column in frame.columns:
+            if frame[column].map(lambda v: isinstance(v, Decimal)).any():
+                frame[column] = frame[column].astype(float)
+        return frame
+
+    def fetchall(self) -> list[tuple]:
+        return [tuple(row) for row in self._frame.collect()]  # decimals stay Decimal, as DuckDB's do
+
+    def close(self) -> None:
+        self._frame = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class SparkConnection:
+    """What the engine needs of a connection, on a Spark session."""
+
+    engine = "spark"
+
+    def __init__(self, spark, source: str):
+        self.spark = spark
+        self.source = source  # the lake folder or the catalog database, for messages
+
+    def cursor(self) -> SparkCursor:
+        return SparkCursor(self.spark)
+
+    def execute(self, sql: str, params=()):
+        return self.cursor().execute(sql, params)
+
+    def close(self) -> None:
+        """The session stays up for the process (starting one costs seconds)."""
+
+
+def session(master: str | None = None, remote: str | None = None):
+    """A Spark session in UTC: `local[2]` by default, a cluster's master, or
+    Spark Connect (`sc://host:15002`)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise SparkUnavailable("the spark engine needs PySpark: pip install 'cxhub[spark]'") from None
+    builder = SparkSession.builder.appName("cxhub")
+    builder = builder.remote(remote) if remote else builder.master(master or "local[2]")
+    if not remote:
+        builder = builder.config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
+    try:
+        spark = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    except Exception as exc:  # no Java, or the cluster cannot be reached
+        raise SparkUnavailable(f"Spark did not start ({exc.__class__.__name__}: {str(exc)[:300]}); "
+                               "the spark engine needs Java 17 (Debian: openjdk-17-jre-headless)") from None
+    spark.conf.set("spark.sql.session.timeZone", "UTC")  # dates are UTC dates, whatever the machine's zone
+    return spark
+
+
+def connect(lake: str | os.PathLike | None = None, catalog: str | None = None, master: str | None = None,
+            remote: str | None = None) -> SparkConnection:
+    """The contract's tables from a lake folder (`<lake>/<table>/` Parquet)
+    or a catalog database, with the rollups built by Spark and cached."""
+    if (lake is None) == (catalog is None):
+        raise ValueError("give the spark engine either --lake DIR or --catalog NAME")
+    spark = session(master, remote)
+    if not remote:  # its own temporary views: two lakes in one process do not mix
+        spark = spark.newSession()
+        spark.conf.set("spark.sql.session.timeZone", "UTC")
+    if lake is not None:
+        root = Path(lake)
+        missing = [t for t in LAKE_TABLES if not (root / t).is_dir()]
+        if missing:
+            raise FileNotFoundError(f"{root}: no folder for table(s) {', '.join(missing)} "
+                                    f"(write a lake with `cxhub lake export --db FILE --to {root}`)")
+        for table in LAKE_TABLES:
+            spark.read.parquet(str(root / table)).createOrReplaceTempView(table)
+        source = str(root)
+    else:
+        for table in LAKE_TABLES:
+            spark.table(f"{catalog}.{table}").createOrReplaceTempView(table)
+        source = catalog
+    build_rollups(spark)
+    return SparkConnection(spark, source)
+
+
+def build_rollups(spark) -> None:
+    """The rollups, from the same definitions DuckDB builds them with,
+    materialised in Spark's cache: pages read them, not the fact tables."""
+    for rollup in rollups.ROLLUPS:
+        sql = rollup.sql.format(where="true", moments="true")
+        spark.sql(f"DROP VIEW IF EXISTS {rollup.name}")
+        spark.sql(f"CACHE TABLE {rollup.name} AS {to_spark_sql(sql)}")
+
+
+# ---------------------------------------------------------------- the lake
+
+def export_lake(con, to: str | os.PathLike) -> dict[str, int]:
+    """Write a CX Hub database's contract tables as a lake: one Parquet
+    folder per table under `to` (what --lake reads). Returns the rows of each."""
+    root = Path(to)
+    counts = {}
+    for table in LAKE_TABLES:
+        folder = root / table
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.parquet"):
+            old.unlink()
+        target = str(folder / "part-0.parquet").replace("'", "''")
+        with con.cursor() as cur:
+            cur.execute(f"COPY (SELECT * FROM {table}) TO '{target}' (FORMAT parquet)")
+            counts[table] = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    return counts
