@@ -162,16 +162,24 @@ def config_path(db_path: str | os.PathLike) -> Path:
     return Path(db_path).resolve().parent / CONFIG_FILE
 
 
+def toml_section(path: str | os.PathLike, section: str, error: type[Exception]) -> dict | None:
+    """One section of a cxhub.toml ({} when absent), None when there is no
+    file; a file that is not TOML raises `error` naming it."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")).get(section, {})
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: {exc}") from None
+
+
 def load_config(path: str | os.PathLike) -> AccessConfig:
     """The [access] section of a cxhub.toml; defaults when the file is
     missing. A mistake is an AccessConfigError naming the file and key."""
-    path = Path(path)
-    if not path.exists():
+    data = toml_section(path, "access", AccessConfigError)
+    if data is None:
         return AccessConfig()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8")).get("access", {})
-    except tomllib.TOMLDecodeError as exc:
-        raise AccessConfigError(f"{path}: {exc}") from None
 
     def role(value, where: str) -> str:
         if str(value).strip().lower() == NO_ACCESS and where == "default_role":

@@ -274,11 +274,16 @@ def opened(args):
         return
     if args.lake or args.catalog:
         raise CliError("--lake and --catalog are for --engine spark")
+    with db.reading(existing_db(args)) as con:
+        yield con
+
+
+def existing_db(args) -> Path:
+    """The database the command reads; a clear error when there is none."""
     path = db.resolve_db_path(args.db)
     if not path.exists():
         raise CliError(f"no database at {path}; build one with `cxhub demo --db {path}` or import data")
-    with db.reading(path) as con:
-        yield con
+    return path
 
 
 def cmd_kpis(args) -> int:
@@ -325,10 +330,7 @@ def cmd_insight(args) -> int:
 def cmd_lake(args) -> int:
     from cxhub import spark
 
-    path = db.resolve_db_path(args.db)
-    if not path.exists():
-        raise CliError(f"no database at {path}")
-    with db.reading(path) as con:
+    with db.reading(existing_db(args)) as con:
         counts = spark.export_lake(con, args.to)
     print(f"Lake written to {args.to}:")
     for table, n in counts.items():
@@ -422,10 +424,7 @@ def cmd_glossary(args) -> int:
 def cmd_rejects(args) -> int:
     from cxhub import exports, ingest
 
-    path = db.resolve_db_path(args.db)
-    if not path.exists():
-        raise CliError(f"no database at {path}")
-    with db.reading(path) as con:
+    with db.reading(existing_db(args)) as con:
         frame = ingest.rejects(con, args.table)
     if args.out:
         Path(args.out).write_bytes(exports.to_csv(frame))

@@ -12,10 +12,9 @@ shown in dollars by assumption."""
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
+from cxhub.access import toml_section
 from cxhub.kpis import catalog
 
 MAX_CURRENCY = 5
@@ -34,13 +33,9 @@ class Display:
 def load_display(path: str | os.PathLike) -> Display:
     """The [display] section of a cxhub.toml; defaults when the file is
     missing. A mistake is a SettingsError naming the file and key."""
-    path = Path(path)
-    if not path.exists():
+    data = toml_section(path, "display", SettingsError)
+    if data is None:
         return Display()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8")).get("display", {})
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: {exc}") from None
     unknown = set(data) - {"currency"}
     if unknown:
         raise SettingsError(f"{path}: [display] has unknown key(s) {', '.join(sorted(unknown))}; known: currency")

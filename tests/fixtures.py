@@ -5,8 +5,11 @@ helpers from here, never from each other."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
+
+import pytest
 
 from streamlit.testing.v1 import AppTest
 
@@ -222,6 +225,17 @@ def snapshot(path) -> dict:
         return {n: sorted(db.query_rows(con, f"SELECT * FROM {n}"), key=repr) for n in names}
     finally:
         con.close()
+
+
+# ------------------------------------------------------------------ system packages
+
+def require(missing: str | None, suite: str) -> None:
+    """Skip a test whose system package (Chromium, Java) is missing, saying
+    which; under CI, which installs every one, fail instead."""
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{suite} cannot run under CI: {missing}")
+        pytest.skip(missing)
 
 
 # ------------------------------------------------------------------ pages

@@ -137,7 +137,6 @@ def test_no_progress_before_the_start(tiny_db, ws):
 def _spiky_latency(tmp_path):
     """A year of web latency (500 ms ± 10) with one bad spike on 27 Nov 2025."""
     import numpy as np
-    from datetime import timedelta
 
     from fixtures import build_health_series
 

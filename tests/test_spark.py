@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from cxhub import db, rollups, spark
 from cxhub.cli import scorecard_document
 from cxhub.kpis.period import Filters, Period
 
-from fixtures import build_judged, build_tiny
+from fixtures import build_judged, build_tiny, require
 
 
 def _spark_missing() -> str | None:
@@ -64,11 +63,7 @@ def test_the_sql_spark_runs_is_generated_from_duckdbs():
 
 @pytest.fixture(scope="module")
 def spark_session():
-    reason = _spark_missing()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the spark parity suite cannot run under CI: {reason}")
-        pytest.skip(reason)
+    require(_spark_missing(), "the spark parity suite")
     return spark.session()
 
 
