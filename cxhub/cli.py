@@ -45,8 +45,9 @@ def _positive(text: str) -> int:
 
 def engine_options(p: argparse.ArgumentParser) -> None:
     """--engine and where the spark engine finds the data (engines contract)."""
-    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
-                   help="duckdb (the database file, default) or spark (a lake or a catalog, the same definitions)")
+    p.add_argument("--engine", choices=("duckdb", "spark"),
+                   help="duckdb (the database file) or spark (a lake or a catalog, the same definitions); "
+                        "default: [engine] in cxhub.toml, else duckdb")
     p.add_argument("--lake", metavar="DIR", help="spark: the lake, one Parquet folder per table (cxhub lake export)")
     p.add_argument("--catalog", metavar="NAME", help="spark: a catalog database holding the seven tables")
     p.add_argument("--master", metavar="URL", help="spark: the master (default local[2])")
@@ -259,21 +260,35 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def engine_choice(args, configured: settings.Engine) -> settings.Engine:
+    """The engine and its data: what the command line says, else what
+    [engine] in cxhub.toml says, else DuckDB."""
+    given = {k: getattr(args, k) for k in ("lake", "catalog", "master", "remote") if getattr(args, k)}
+    if args.engine == "duckdb" and given:
+        raise CliError(f"--{', --'.join(given)} are for --engine spark")
+    name = args.engine or ("spark" if given.get("lake") or given.get("catalog") else configured.name)
+    if name != "spark":
+        return settings.Engine()
+    if given.get("lake") or given.get("catalog"):  # a place on the command line replaces the file's
+        configured = settings.Engine("spark", master=configured.master, remote=configured.remote)
+    return settings.Engine("spark", given.get("lake", configured.lake), given.get("catalog", configured.catalog),
+                           given.get("master", configured.master), given.get("remote", configured.remote))
+
+
 @contextlib.contextmanager
 def opened(args):
     """The data the command reads: the DuckDB file (read-only), or the spark
     engine on a lake or a catalog."""
-    if args.engine == "spark":
+    chosen = engine_choice(args, settings.load_engine(access.config_path(db.resolve_db_path(args.db))))
+    if chosen.name == "spark":
         from cxhub import spark
 
         try:
-            con = spark.connect(lake=args.lake, catalog=args.catalog, master=args.master, remote=args.remote)
-        except (spark.SparkUnavailable, FileNotFoundError) as exc:
+            con = spark.connect(lake=chosen.lake, catalog=chosen.catalog, master=chosen.master, remote=chosen.remote)
+        except (spark.SparkUnavailable, FileNotFoundError, ValueError) as exc:
             raise CliError(str(exc)) from None
         yield con
         return
-    if args.lake or args.catalog:
-        raise CliError("--lake and --catalog are for --engine spark")
     with db.reading(existing_db(args)) as con:
         yield con
 

@@ -1,9 +1,14 @@
 """What `cxhub.toml` beside the database says about the company's display
-(its [display] section); who may do what is its [access] section, read by
-cxhub/access.py.
+(its [display] section) and where the command line computes (its [engine]
+section); who may do what is its [access] section, read by cxhub/access.py.
 
     [display]
     currency = "€"      # or "EUR", "$", "kr"; default: none
+
+    [engine]
+    name = "spark"                  # or "duckdb" (the default)
+    lake = "/data/cxhub-lake"       # or catalog = "cx"
+    master = "spark://host:7077"    # or remote = "sc://host:15002"; default local[2]
 
 A symbol goes before the number (€182.92), a code or word after it
 (182.92 EUR). There is no default currency: a company's revenue is never
@@ -50,3 +55,39 @@ def load_display(path: str | os.PathLike) -> Display:
 def apply(display: Display) -> None:
     """Every screen, table, export and pack of this process shows money so."""
     catalog.set_currency(display.currency)
+
+
+ENGINES = ("duckdb", "spark")
+ENGINE_KEYS = ("name", "lake", "catalog", "master", "remote")
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: str = "duckdb"
+    lake: str | None = None
+    catalog: str | None = None
+    master: str | None = None
+    remote: str | None = None
+
+
+def load_engine(path: str | os.PathLike) -> Engine:
+    """The [engine] section of a cxhub.toml (defaults: DuckDB). A relative
+    lake is relative to the file's folder. A mistake names the file and key."""
+    data = toml_section(path, "engine", SettingsError)
+    if not data:
+        return Engine()
+    unknown = set(data) - set(ENGINE_KEYS)
+    if unknown:
+        raise SettingsError(f"{path}: [engine] has unknown key(s) {', '.join(sorted(unknown))}; known: "
+                            f"{', '.join(ENGINE_KEYS)}")
+    if not all(isinstance(v, str) and v.strip() for v in data.values()):
+        raise SettingsError(f"{path}: [engine] values are non-empty texts")
+    name = data.get("name", "duckdb")
+    if name not in ENGINES:
+        raise SettingsError(f"{path}: [engine] name: {name!r} is not one of {', '.join(ENGINES)}")
+    if data.get("lake") and data.get("catalog"):
+        raise SettingsError(f"{path}: [engine] gives both lake and catalog; keep one")
+    lake = data.get("lake")
+    if lake and not os.path.isabs(lake):
+        lake = os.path.join(os.path.dirname(os.path.abspath(path)), lake)
+    return Engine(name, lake, data.get("catalog"), data.get("master"), data.get("remote"))

@@ -83,3 +83,42 @@ def test_the_overview_tile_shows_the_currency(tiny_db_path, monkeypatch):
     # In Markdown "$…$" is maths: the caption under the tile (its target is
     # 75.0 too) escapes the sign, so it is shown as itself.
     assert "target \\$75.00 · n = 4" in texts(at)
+
+
+def test_the_engine_section_says_where_the_command_line_computes(tmp_path):
+    assert settings.load_engine(tmp_path / "cxhub.toml") == settings.Engine()  # no file: DuckDB
+    write_toml(tmp_path, '[engine]\nname = "spark"\nlake = "lake"\nremote = "sc://spark.example.com:15002"\n')
+    engine = settings.load_engine(tmp_path / "cxhub.toml")
+    assert engine == settings.Engine("spark", str(tmp_path / "lake"), None, None, "sc://spark.example.com:15002")
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[engine]\nname = "postgres"\n', "name: 'postgres' is not one of duckdb, spark"),
+    ('[engine]\nname = "spark"\nlake = "a"\ncatalog = "b"\n', "both lake and catalog"),
+    ('[engine]\nmaster = ""\n', "non-empty texts"),
+    ('[engine]\ncluster = "x"\n', "unknown key(s) cluster"),
+])
+def test_a_wrong_engine_section_is_named(tmp_path, text, message):
+    write_toml(tmp_path, text)
+    with pytest.raises(settings.SettingsError, match="cxhub.toml") as caught:
+        settings.load_engine(tmp_path / "cxhub.toml")
+    assert message in str(caught.value)
+
+
+def test_the_command_line_wins_over_the_file_and_the_file_over_the_default():
+    from argparse import Namespace
+
+    from cxhub.cli import CliError, engine_choice
+
+    def args(**given):
+        return Namespace(**{"engine": None, "lake": None, "catalog": None, "master": None, "remote": None, **given})
+
+    configured = settings.Engine("spark", "/data/lake", None, "spark://m:7077", None)
+    assert engine_choice(args(), settings.Engine()) == settings.Engine()
+    assert engine_choice(args(), configured) == configured
+    assert engine_choice(args(engine="duckdb"), configured) == settings.Engine()
+    assert engine_choice(args(catalog="cx"), configured) == settings.Engine("spark", None, "cx", "spark://m:7077", None)
+    assert engine_choice(args(lake="/other", master="local[4]"), settings.Engine()) == \
+        settings.Engine("spark", "/other", None, "local[4]", None)
+    with pytest.raises(CliError, match="--lake are for --engine spark"):
+        engine_choice(args(engine="duckdb", lake="/x"), configured)
