@@ -38,6 +38,9 @@ def _meeting_date() -> date:
     return picked
 
 
+MAX_ALERTS = 6  # listed on the agenda; the rest are counted
+
+
 def _alerts(ag, who) -> None:
     from cxhub.insights.alerts import BY_ID
 
@@ -54,29 +57,22 @@ def _alerts(ag, who) -> None:
         if not may_act:
             continue
         if ack.button("Acknowledge", key=f"ack_{i}", help="Seen: take it off the agenda."):
-            _write_alert(joint.acknowledge, a, who, "Acknowledged: off the agenda.")
+            _write_alert("Acknowledged: off the agenda.", joint.acknowledge, a, who)
         with act.popover("Make an action"):
             owner = st.selectbox("Owner", ["CIO", "CMO", "Joint"], key=f"alert_owner_{i}")
             due = st.date_input("Due", value=None, key=f"alert_due_{i}")
             if st.button("Raise it", key=f"alert_act_{i}"):
-                _write_alert(joint.make_action, a, who, "Action item raised; the alert is off the agenda.",
-                             ag.meeting_date, owner, due)
+                _write_alert("Action item raised; the alert is off the agenda.", joint.make_action, a,
+                             ag.meeting_date, owner, due, who)
     if len(ag.alerts) > MAX_ALERTS:
         st.caption(f"… and {len(ag.alerts) - MAX_ALERTS} more: see What just broke on the Overview.")
     if not may_act:
         st.caption("Analysts and up can acknowledge an alert or make an action of it.")
 
 
-MAX_ALERTS = 6
-
-
-def _write_alert(change, alert, who, message, *args) -> None:
+def _write_alert(message: str, change, *args) -> None:
     try:
-        if change is joint.acknowledge:
-            gateway.write(change, alert, who)
-        else:
-            meeting_date, owner, due = args
-            gateway.write(change, alert, meeting_date, owner, due, who)
+        gateway.write(change, *args)
     except access.Refused as exc:
         identity.refused(exc)
     else:

@@ -336,7 +336,7 @@ def cmd_insight(args) -> int:
             text = {"csv": lambda: output.alerts_csv(doc),
                     "table": lambda: output.alerts_table(doc, period.start, period.end)}
         else:
-            doc = themes.themes(con, period, filters, args.themes, access.cli_person())
+            doc = themes.masked(themes.themes(con, period, filters, args.themes), access.cli_person())
             text = {"csv": lambda: output.themes_csv(doc), "table": lambda: output.themes_table(doc)}
     print(output.to_json(doc) if args.format == "json" else text[args.format]().rstrip("\n"))
     return 0

@@ -46,16 +46,20 @@ def test_a_symbol_goes_before_and_a_code_after(tmp_path, currency, value, change
     assert KPIS["csat"].format(83.04) == "83.0%"  # only money changes
 
 
-@pytest.mark.parametrize("text, message", [
-    ('[display]\ncurrency = "<b>€</b>"\n', "is not a currency"),
-    ('[display]\ncurrency = 5\n', "is not a currency"),
-    ('[display]\ncolour = "red"\n', "unknown key(s) colour"),
-    ('[display\n', "cxhub.toml"),
+@pytest.mark.parametrize("load, text, message", [
+    (settings.load_display, '[display]\ncurrency = "<b>€</b>"\n', "is not a currency"),
+    (settings.load_display, '[display]\ncurrency = 5\n', "is not a currency"),
+    (settings.load_display, '[display]\ncolour = "red"\n', "unknown key(s) colour"),
+    (settings.load_display, '[display\n', "cxhub.toml"),
+    (settings.load_engine, '[engine]\nname = "postgres"\n', "name: 'postgres' is not one of duckdb, spark"),
+    (settings.load_engine, '[engine]\nname = "spark"\nlake = "a"\ncatalog = "b"\n', "both lake and catalog"),
+    (settings.load_engine, '[engine]\nmaster = ""\n', "non-empty texts"),
+    (settings.load_engine, '[engine]\ncluster = "x"\n', "unknown key(s) cluster"),
 ])
-def test_a_mistake_names_the_file_and_key(tmp_path, text, message):
+def test_a_mistake_names_the_file_and_key(tmp_path, load, text, message):
     write_toml(tmp_path, text)
     with pytest.raises(settings.SettingsError, match="cxhub.toml") as caught:
-        settings.load_display(tmp_path / "cxhub.toml")
+        load(tmp_path / "cxhub.toml")
     assert message in str(caught.value)
 
 
@@ -90,19 +94,6 @@ def test_the_engine_section_says_where_the_command_line_computes(tmp_path):
     write_toml(tmp_path, '[engine]\nname = "spark"\nlake = "lake"\nremote = "sc://spark.example.com:15002"\n')
     engine = settings.load_engine(tmp_path / "cxhub.toml")
     assert engine == settings.Engine("spark", str(tmp_path / "lake"), None, None, "sc://spark.example.com:15002")
-
-
-@pytest.mark.parametrize("text, message", [
-    ('[engine]\nname = "postgres"\n', "name: 'postgres' is not one of duckdb, spark"),
-    ('[engine]\nname = "spark"\nlake = "a"\ncatalog = "b"\n', "both lake and catalog"),
-    ('[engine]\nmaster = ""\n', "non-empty texts"),
-    ('[engine]\ncluster = "x"\n', "unknown key(s) cluster"),
-])
-def test_a_wrong_engine_section_is_named(tmp_path, text, message):
-    write_toml(tmp_path, text)
-    with pytest.raises(settings.SettingsError, match="cxhub.toml") as caught:
-        settings.load_engine(tmp_path / "cxhub.toml")
-    assert message in str(caught.value)
 
 
 def test_the_command_line_wins_over_the_file_and_the_file_over_the_default():

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cxhub.db import query_df
-from cxhub.kpis.catalog import MIN_SAMPLE
+from cxhub.kpis import engine
 from cxhub.kpis.period import Filters, Period
 
 THRESHOLD = 3.5
@@ -96,34 +96,27 @@ def _daily(con, first: date, last: date, touchpoints: tuple[str, ...]) -> pd.Dat
 
 
 def _weekly(con, first: date, last: date, touchpoints: tuple[str, ...]) -> pd.DataFrame:
-    """touchpoint_id, day (the Monday), csat and nps per week; a week of
-    fewer than MIN_SAMPLE answers has no value (not judged)."""
-    where = f" AND touchpoint_id IN ({', '.join('?' * len(touchpoints))})" if touchpoints else ""
-    return query_df(con, f"""
-        SELECT touchpoint_id, date_trunc('week', responded_at)::DATE AS day,
-            CASE WHEN count(csat) >= {MIN_SAMPLE} THEN 100.0 * count_if(csat >= 4) / count(csat) END AS csat,
-            CASE WHEN count(nps) >= {MIN_SAMPLE}
-                 THEN 100.0 * (count_if(nps >= 9) - count_if(nps <= 6)) / count(nps) END AS nps
-        FROM surveys
-        WHERE responded_at >= ? AND responded_at < ?{where}
-        GROUP BY ALL ORDER BY touchpoint_id, day
-    """, [pd.Timestamp(first), pd.Timestamp(last + timedelta(days=1)), *touchpoints])
+    """touchpoint_id, day (the Monday), csat and nps per week, as the KPI
+    catalog defines them (the engine's own weekly trend); a week of fewer
+    than 30 answers has no value (not judged: the catalog's small-sample rule)."""
+    monday = first - timedelta(days=first.weekday())
+    weeks = engine.trends(con, ("csat", "nps"), Period(monday, last), "week", Filters(touchpoints=touchpoints),
+                          slice_by="touchpoint")
+    weeks = weeks.assign(value=weeks["value"].astype(float).where(~weeks["small_sample"].astype(bool)))
+    wide = weeks.pivot_table(index=["slice", "bucket_start"], columns="kpi_id", values="value", dropna=False)
+    return (wide.reindex(columns=["csat", "nps"]).reset_index()
+            .rename(columns={"slice": "touchpoint_id", "bucket_start": "day"}).rename_axis(columns=None))
 
 
 def robust_z(remainder: np.ndarray, floor: float = 0.0) -> np.ndarray:
     """(x − median) / (1.4826 · MAD). The scale is never below the noise
-    seen from one point to the next (the MAD of the remainder's steps ÷ √2:
-    a flexible fit shrinks the remainder, not its steps), nor below `floor`
-    (see resolution); where the MAD is 0, 1.2533 · mean absolute deviation;
-    all zeros for a constant."""
+    seen from one point to the next (see _noise), nor below `floor` (see
+    resolution); where both are 0, 1.2533 · mean absolute deviation; all
+    zeros for a constant."""
     centre = np.nanmedian(remainder)
-    deviation = np.abs(remainder - centre)
-    scale = MAD_SCALE * np.nanmedian(deviation)
-    steps = np.diff(remainder[~np.isnan(remainder)])
-    if len(steps) > 2:
-        scale = max(scale, MAD_SCALE * np.median(np.abs(steps - np.median(steps))) / np.sqrt(2))
+    scale = _noise(remainder)
     if not scale > 0:
-        scale = MEAN_AD_SCALE * np.nanmean(deviation)
+        scale = MEAN_AD_SCALE * np.nanmean(np.abs(remainder - centre))
     scale = max(scale, floor)
     if not scale > 0:
         return np.zeros_like(remainder)
@@ -218,13 +211,17 @@ def _shifts(values: np.ndarray, adjusted: np.ndarray, observed: np.ndarray, rema
 
 
 def _noise(remainder: np.ndarray) -> float:
-    """One point's noise, as robust_z measures it."""
+    """One point's noise: the remainder's MAD, and never less than that of
+    its point-to-point steps ÷ √2 (a flexible fit shrinks the remainder,
+    not its steps), both × 1.4826. Gaps (NaN) are left out."""
     r = remainder[~np.isnan(remainder)]
-    if len(r) < 3:
+    if len(r) == 0:
         return 0.0
+    scale = MAD_SCALE * np.median(np.abs(r - np.median(r)))
     steps = np.diff(r)
-    return float(max(MAD_SCALE * np.median(np.abs(r - np.median(r))),
-                     MAD_SCALE * np.median(np.abs(steps - np.median(steps))) / np.sqrt(2)))
+    if len(steps) > 2:
+        scale = max(scale, MAD_SCALE * np.median(np.abs(steps - np.median(steps))) / np.sqrt(2))
+    return float(scale)
 
 
 def _alert(metric: Metric, day: date, kind: str, value: float, expected: float, score: float) -> dict:
@@ -241,7 +238,7 @@ def alerts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Fi
     first = period.start - timedelta(days=HISTORY_DAYS)
     found = []
     for frame, grain in ((_daily(con, first, period.end, filters.touchpoints), "day"),
-                         (_weekly(con, first - timedelta(days=6), period.end, filters.touchpoints), "week")):
+                         (_weekly(con, first, period.end, filters.touchpoints), "week")):
         for tp, rows in frame.groupby("touchpoint_id", sort=True):
             rows = _complete(rows, grain)
             for metric in (m for m in METRICS if m.grain == grain):

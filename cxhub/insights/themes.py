@@ -68,11 +68,11 @@ def fit(texts: list[str], k: int):
     return vectoriser, model, weights
 
 
-def themes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Filters(), k: int = DEFAULT_THEMES,
-           person: access.Person | None = None) -> dict:
+def themes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Filters(),
+           k: int = DEFAULT_THEMES) -> dict:
     """The contract's document: n_comments and the themes by count, each
     with label, terms, count, share, nps, csat, previous_count and up to
-    three examples (withheld for a role that may not see verbatims)."""
+    three examples, unmasked: whoever shows it passes it through masked()."""
     if k < 1:
         raise ValueError("--themes must be at least 1")
     now = comments(con, period, filters)
@@ -92,7 +92,6 @@ def themes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Fi
     else:
         previous = np.array([], dtype=int)
     vocabulary = vectoriser.get_feature_names_out()
-    see_text = access.may(person, "see_customer_detail") if person is not None else True
     rows = []
     for t in range(weights.shape[1]):
         members = np.flatnonzero(strongest == t)
@@ -106,7 +105,7 @@ def themes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Fi
             text = now["comment"].iloc[i]
             if text not in seen:
                 seen.add(text)
-                examples.append(text if see_text else access.WITHHELD)
+                examples.append(text)
             if len(examples) == EXAMPLES:
                 break
         rows.append({"label": _label(terms), "terms": terms, "count": int(len(members)),

@@ -49,15 +49,14 @@ def connection():
             with db.writing(path) as con:
                 if not Path(path).exists():  # another process may have built it meanwhile
                     demo.build_demo(con, workspace_path=workspace_path())
-    _display(access.config_path(path))
     return _snapshot(path, db.file_version(path))
 
 
-def _display(config: Path) -> None:
-    """Show money as cxhub.toml says (a small file, read on every run: an
-    edit shows at the next click)."""
+def apply_display() -> None:
+    """Show money as cxhub.toml says: read once per script run (a small file;
+    an edit shows at the next click), not on every query."""
     try:
-        settings.apply(settings.load_display(config))
+        settings.apply(settings.load_display(access.config_path(db_path())))
     except settings.SettingsError as exc:
         settings.apply(settings.Display())
         st.error(f"{exc}. Amounts are shown without a currency until it is fixed.", icon=":material/error:")

@@ -17,8 +17,11 @@ UNFILTERED = ("data", "glossary", "priorities", "meeting")
 
 
 def start():
-    """Open the database (building the demo company on a first start)."""
-    return gateway.connection()
+    """Open the database (building the demo company on a first start) and
+    read how money is shown."""
+    con = gateway.connection()
+    gateway.apply_display()
+    return con
 
 
 # Laid out for a 1280×720 projector first: less empty space above the title,
