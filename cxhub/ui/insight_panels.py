@@ -60,7 +60,9 @@ def alerts_panel(view: View, key: str = "alerts", limit: int = 8) -> None:
         "score": a["score"]} for a in found[:limit]])
     st.caption(f"{len(found)} alert(s), {len(bad)} bad; the {min(limit, len(found))} worst:")
     st.dataframe(frame, hide_index=True, key=key, column_config={
-        "day": st.column_config.DateColumn("Day"),
+        "day": st.column_config.DateColumn("Day"), "touchpoint": "Touchpoint", "metric": "Series", "kind": "Kind",
+        "bad": st.column_config.TextColumn("Bad?", help="Which way is bad depends on the series: latency, "
+                                           "incidents and errors up; availability down; contacts either way."),
         "value": st.column_config.NumberColumn("Value", format="%.2f"),  # not a KPI value
         "expected": st.column_config.NumberColumn("Expected", format="%.2f"),  # not a KPI value
         "score": st.column_config.NumberColumn("Robust z", format="%.1f"),  # not a KPI value
@@ -82,6 +84,8 @@ def themes_panel(view: View, person, key: str = "themes", k: int = 6) -> None:
                + ("" if access.may(person, "see_customer_detail") else
                   " Comments are withheld for your role; their themes and scores still count."))
     st.dataframe(frame, hide_index=True, key=key, column_config={
+        "theme": "Theme", "comments": "Comments", "before": st.column_config.NumberColumn(
+            "Before", help=f"The same theme's comments in {view.period.previous().label()}"), "change": "Change",
         "share": st.column_config.ProgressColumn("Share", format="%.1f%%", min_value=0, max_value=100),  # not a KPI value
         "NPS": st.column_config.NumberColumn(format="%+.1f"),  # not a KPI value
         "CSAT %": st.column_config.NumberColumn(format="%.1f"),  # not a KPI value
