@@ -21,7 +21,9 @@ def render() -> None:
     st.title("Data & freshness")
     _freshness()
     who = identity.person()
-    if access.may(who, "administer"):
+    if gateway.on_spark():
+        _lake(who)
+    elif access.may(who, "administer"):
         _upload(who)
     else:
         st.info("Loading files and seeing rejected rows is for an admin"
@@ -56,6 +58,21 @@ def _freshness() -> None:
             "demo": st.column_config.CheckboxColumn("Demo"),
         },
     )
+
+
+def _lake(who) -> None:
+    """On Spark there is nothing to upload: the company's pipelines fill the
+    lake. An admin can have it read again (the rollups are rebuilt)."""
+    st.subheader("Where the data comes from")
+    st.text(f"{gateway.engine_label()}. Files are loaded into the lake by the company's pipelines; a lake "
+            "folder's newest file counts as its last load. To check a file against the contract first, "
+            "import it into a CX Hub database (cxhub import) and write the lake with cxhub lake export.")
+    if access.may(who, "administer"):
+        if st.button("Read the data again", key="data_reload", icon=":material/refresh:",
+                     help="A lake's changes are seen on their own within seconds; a catalog's are not. "
+                          "Rebuilding the rollups on Spark takes minutes on a large company."):
+            gateway.spark_reload(who)
+            st.rerun()
 
 
 @contextmanager

@@ -383,32 +383,60 @@ def pages(path: Path) -> dict:
             for k, v in result.items()}
 
 
+def shuffle_written(session, after_stage: int) -> tuple[int, int, int]:
+    """(newest stage id, shuffle bytes written, shuffle records written) of
+    Spark's stages after `after_stage`, from its status store (kept with
+    the UI off)."""
+    store = session.sparkContext._jsc.sc().statusStore()
+    default = lambda n: getattr(store, f"stageList$default${n}")()
+    stages = store.stageList(session._jvm.java.util.ArrayList(), default(2), default(3), default(4), default(5))
+    newest, size, records = after_stage, 0, 0
+    for i in range(stages.size()):
+        stage = stages.apply(i)
+        if stage.stageId() > after_stage:
+            newest = max(newest, stage.stageId())
+            size += stage.shuffleWriteBytes()
+            records += stage.shuffleWriteRecords()
+    return newest, size, records
+
+
 def engines(path: Path, repeats: int) -> dict:
     """The same scorecard on DuckDB and on Spark local[2] (a lake exported
-    from the same file), side by side, and where Spark's plan shuffles."""
+    from the same file), side by side; what each rollup costs Spark and how
+    much it shuffles, and by what its plan partitions."""
     import re
 
+    from cxhub import rollups as rollup_defs
     from cxhub import spark
 
+    # Spark's driver gets memory as DuckDB does (it takes most of the machine's by default).
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", "--driver-memory 12g pyspark-shell")
     lake = RESULTS / f"lake-{path.stem}"
     con = db.connect(path, read_only=True)  # the app's snapshot may not write files: this one exports
     t0 = time.perf_counter()
     if not (lake / "orders").exists():
         spark.export_lake(con, lake)
     exported = time.perf_counter() - t0
+    session = spark.session()
+    built, mark = {}, [shuffle_written(session, -1)[0]]
+
+    def progress(name: str, seconds: float) -> None:
+        mark[0], size, records = shuffle_written(session, mark[0])
+        built[name] = {"seconds": round(seconds, 1), "shuffle MB written": round(size / 1e6, 1),
+                       "shuffle records": records}
+
     t0 = time.perf_counter()
-    sparked = spark.connect(lake=lake)
+    sparked = spark.connect(lake=lake, progress=progress)
     connected = time.perf_counter() - t0
     period = preset_period("last_full_month", month_end(END_MONTH) + timedelta(days=1))
-    out = {"lake export (s)": round(exported, 1), "spark start + rollups built and cached (s)": round(connected, 1)}
+    out = {"lake export (s)": round(exported, 1), "spark start + rollups built and cached (s)": round(connected, 1),
+           "spark driver": os.environ["PYSPARK_SUBMIT_ARGS"], "rollups on spark": built}
     for name, filters in (("scorecard", Filters()), ("scorecard mobile_app", Filters(touchpoints=("mobile_app",)))):
         duck_cold, duck_warm = timed(lambda: engine.scorecard(con, period, filters), repeats)
         spark_cold, spark_warm = timed(lambda: engine.scorecard(sparked, period, filters), repeats)
         out[name] = {"duckdb": round(duck_warm, 3), "spark": round(spark_warm, 3),
                      "spark / duckdb": round(spark_warm / duck_warm, 1), "spark cold": round(spark_cold, 3)}
     # What partitions by customer: the shuffles in the plan that builds customer_days.
-    from cxhub import rollups as rollup_defs
-
     rollup = next(r for r in rollup_defs.ROLLUPS if r.name == "customer_days")
     plan = sparked.spark.sql("EXPLAIN FORMATTED " + spark.to_spark_sql(rollup.sql.format(where="true",
                                                                                            moments="true"))).collect()[0][0]

@@ -359,13 +359,15 @@ def breakdown_bars(frame: pd.DataFrame, kpi_id: str, dimension: str) -> go.Figur
 
 def switching_chart(switches: pd.DataFrame) -> go.Figure:
     """Where customers went after an unresolved contact: a bar per
-    (from → to) pair. switches: from_touchpoint, to_touchpoint, to_id, customers."""
-    rows = switches.sort_values("customers")
+    (from → to) pair, as long as its unresolved contacts, largest on top.
+    switches: from_touchpoint, to_touchpoint, to_id, contacts, customers
+    (in the order to show them, largest first)."""
+    rows = switches.iloc[::-1]  # a horizontal bar chart draws its first row at the bottom
     fig = go.Figure(go.Bar(
-        y=rows["from_touchpoint"].map(plain) + " → " + rows["to_touchpoint"].map(plain), x=rows["customers"],
-        orientation="h",
+        y=rows["from_touchpoint"].map(plain) + " → " + rows["to_touchpoint"].map(plain), x=rows["contacts"],
+        orientation="h", customdata=rows[["customers"]],
         marker_color=[touchpoint_color(t) for t in rows["to_id"]],
-        hovertemplate="%{y}: %{x:,} contacts<extra></extra>",  # not a KPI value
+        hovertemplate="%{y}: %{x:,} contacts by %{customdata[0]:,} customers<extra></extra>",  # not a KPI value
     ))
     fig.update_xaxes(title="unresolved contacts followed within 7 days by another channel")
     fig = _layout(fig, height=120 + 26 * len(rows))

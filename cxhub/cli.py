@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -106,7 +107,8 @@ def parser() -> argparse.ArgumentParser:
                                    "cxhub-steering-DATE.pdf into --out.")
     m.add_argument("--meeting", type=_date, required=True, metavar="DATE", help="meeting date, YYYY-MM-DD")
     m.add_argument("--out", required=True, metavar="DIR", help="folder to write the two files into")
-    m.add_argument("--db", help=db_help)
+    m.add_argument("--db", help=db_help + "; its workspace holds the meetings")
+    engine_options(m)
 
     filters_help = "repeat for several"
     dr = sub.add_parser("drivers", help="what moves NPS or CSAT, and who owns it (Johnson's relative weights)")
@@ -147,6 +149,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8501)
     s.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
+    engine_options(s)
     return p
 
 
@@ -455,7 +458,7 @@ def cmd_pack(args) -> int:
     from cxhub import pack  # PDF and plotting libraries: loaded only for this command
 
     path = db.resolve_db_path(args.db)
-    with db.reading(path) as con, workspace.opened(workspace.path_for(path)) as ws:
+    with opened(args) as con, workspace.opened(workspace.path_for(path)) as ws:
         html_path, pdf_path = pack.write_pack(con, ws, args.meeting, args.out)
     print(f"Meeting pack for {args.meeting}:\n  {html_path}\n  {pdf_path}")
     return 0
@@ -478,7 +481,21 @@ def cmd_serve(args) -> int:
             "--host 127.0.0.1 (this machine only)")
     env = dict(os.environ)
     env[db.ENV_VAR] = str(db.resolve_db_path(args.db).resolve())
-    print(f"CX Hub on http://{args.host}:{args.port} (database {env[db.ENV_VAR]}); Ctrl+C to stop", flush=True)
+    chosen = engine_choice(args, settings.load_engine(access.config_path(env[db.ENV_VAR])))
+    where = f"database {env[db.ENV_VAR]}"
+    if chosen.name == "spark":
+        from cxhub import spark
+
+        problem = spark.problem(chosen.lake, chosen.catalog, chosen.remote)
+        if problem:
+            raise CliError(problem)
+        if chosen.lake:  # the server runs from the project folder: a relative lake is the caller's
+            chosen = dataclasses.replace(chosen, lake=str(Path(chosen.lake).resolve()))
+        env.update(settings.engine_env(chosen))
+        where = (f"Spark {chosen.remote or chosen.master or 'local[2]'} on "
+                 f"{'lake ' + chosen.lake if chosen.lake else 'catalog ' + chosen.catalog}; joint work beside "
+                 f"{env[db.ENV_VAR]}; the rollups are built on Spark before the first visitor")
+    print(f"CX Hub on http://{args.host}:{args.port} ({where}); Ctrl+C to stop", flush=True)
     # Run from the project folder so .streamlit/config.toml applies.
     child = subprocess.Popen(serve_command(args), env=env, cwd=APP.parent)
 

@@ -111,7 +111,9 @@ def build(con: duckdb.DuckDBPyConnection, ws: sqlite3.Connection, meeting_date: 
     loaded = pd.to_datetime(fresh["loaded_at"]).max()
     subtitle = (f"Reviews {ag.period.label()} against {ag.compared_with.label()}"
                 + (f" (last meeting {_fmt_date(ag.last_meeting)})" if ag.last_meeting else "")
-                + f" · data loaded {loaded:%d %b %Y %H:%M} UTC · pack made {utc_now():%d %b %Y %H:%M} UTC")
+                + (f" · data loaded {loaded:%d %b %Y %H:%M} UTC" if not pd.isna(loaded) else
+                   " · when the data was loaded is not recorded")  # a Spark catalog keeps no load times
+                + f" · pack made {utc_now():%d %b %Y %H:%M} UTC")
 
     scorecard = Section("Scorecard", f"Every KPI for {ag.period.label()}; change against the month before.",
                         [_scorecard_table(ag.scorecard)])

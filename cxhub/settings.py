@@ -1,6 +1,7 @@
 """What `cxhub.toml` beside the database says about the company's display
-(its [display] section) and where the command line computes (its [engine]
-section); who may do what is its [access] section, read by cxhub/access.py.
+(its [display] section) and where the command line and the app compute
+(its [engine] section); who may do what is its [access] section, read by
+cxhub/access.py.
 
     [display]
     currency = "€"      # or "EUR", "$", "kr"; default: none
@@ -91,3 +92,25 @@ def load_engine(path: str | os.PathLike) -> Engine:
     if lake and not os.path.isabs(lake):
         lake = os.path.join(os.path.dirname(os.path.abspath(path)), lake)
     return Engine(name, lake, data.get("catalog"), data.get("master"), data.get("remote"))
+
+
+# `cxhub serve --engine spark --lake DIR` hands its choice to the server
+# process in these variables; they win over cxhub.toml's [engine].
+ENGINE_ENV = {"name": "CXHUB_ENGINE", "lake": "CXHUB_LAKE", "catalog": "CXHUB_CATALOG",
+              "master": "CXHUB_SPARK_MASTER", "remote": "CXHUB_SPARK_REMOTE"}
+
+
+def engine_env(engine: Engine) -> dict[str, str]:
+    """The environment that tells the app's process which engine to use."""
+    return {var: getattr(engine, key) for key, var in ENGINE_ENV.items() if getattr(engine, key)}
+
+
+def app_engine(config_path: str | os.PathLike, environ=os.environ) -> Engine:
+    """Where the app computes: what `cxhub serve` was told, else [engine]
+    in cxhub.toml, else DuckDB."""
+    if environ.get(ENGINE_ENV["name"]):
+        values = {key: environ.get(var) or None for key, var in ENGINE_ENV.items()}
+        if values["name"] not in ENGINES:
+            raise SettingsError(f"{ENGINE_ENV['name']}={values['name']!r} is not one of {', '.join(ENGINES)}")
+        return Engine(**values)
+    return load_engine(config_path)

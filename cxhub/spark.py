@@ -12,7 +12,11 @@ when the spark engine is asked for (the `spark` extra)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import importlib.util
 import os
+import shutil
+import time
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -84,11 +88,16 @@ class SparkCursor:
         return self
 
     def df(self) -> pd.DataFrame:
+        """The frame DuckDB's .df() would give: decimals as floats, dates and
+        times as datetime64[us] (Spark hands back Decimal and date objects)."""
+        from pyspark.sql.types import DateType, DecimalType, TimestampNTZType, TimestampType
+
         frame = self._frame.toPandas()
-        # Spark hands decimals back as Decimal objects: floats, as DuckDB's .df() gives them.
-        for column in frame.columns:
-            if frame[column].map(lambda v: isinstance(v, Decimal)).any():
-                frame[column] = frame[column].astype(float)
+        for field in self._frame.schema.fields:
+            if isinstance(field.dataType, DecimalType):
+                frame[field.name] = frame[field.name].astype(float)
+            elif isinstance(field.dataType, (DateType, TimestampType, TimestampNTZType)):
+                frame[field.name] = pd.to_datetime(frame[field.name]).astype("datetime64[us]")
         return frame
 
     def fetchall(self) -> list[tuple]:
@@ -122,6 +131,13 @@ class SparkConnection:
     def close(self) -> None:
         """The session stays up for the process (starting one costs seconds)."""
 
+    def release(self) -> None:
+        """Free what this connection cached on Spark (its rollups): the app
+        calls it when newer data replaces this connection."""
+        for rollup in rollups.ROLLUPS:
+            self.spark.sql(f"UNCACHE TABLE IF EXISTS {rollup.name}")
+            self.spark.sql(f"DROP VIEW IF EXISTS {rollup.name}")
+
 
 def session(master: str | None = None, remote: str | None = None):
     """A Spark session in UTC: `local[2]` by default, a cluster's master, or
@@ -144,7 +160,7 @@ def session(master: str | None = None, remote: str | None = None):
 
 
 def connect(lake: str | os.PathLike | None = None, catalog: str | None = None, master: str | None = None,
-            remote: str | None = None) -> SparkConnection:
+            remote: str | None = None, progress=None) -> SparkConnection:
     """The contract's tables from a lake folder (`<lake>/<table>/` Parquet)
     or a catalog database, with the rollups built by Spark and cached."""
     if (lake is None) == (catalog is None):
@@ -155,10 +171,8 @@ def connect(lake: str | os.PathLike | None = None, catalog: str | None = None, m
         spark.conf.set("spark.sql.session.timeZone", "UTC")
     if lake is not None:
         root = Path(lake)
-        missing = [t for t in LAKE_TABLES if not (root / t).is_dir()]
-        if missing:
-            raise FileNotFoundError(f"{root}: no folder for table(s) {', '.join(missing)} "
-                                    f"(write a lake with `cxhub lake export --db FILE --to {root}`)")
+        if lake_problem(root):
+            raise FileNotFoundError(lake_problem(root))
         for table in LAKE_TABLES:
             spark.read.parquet(str(root / table)).createOrReplaceTempView(table)
         source = str(root)
@@ -166,17 +180,96 @@ def connect(lake: str | os.PathLike | None = None, catalog: str | None = None, m
         for table in LAKE_TABLES:
             spark.table(f"{catalog}.{table}").createOrReplaceTempView(table)
         source = catalog
-    build_rollups(spark)
+    register_load_views(spark, lake)
+    build_rollups(spark, progress)
     return SparkConnection(spark, source)
 
 
-def build_rollups(spark) -> None:
+# The DuckDB file's bookkeeping tables (cxhub/migrations), as Spark schemas.
+IMPORT_LOG = ("import_id BIGINT, table_name STRING, source STRING, checksum STRING, rows_read BIGINT, "
+              "rows_loaded BIGINT, rows_replaced BIGINT, rows_rejected BIGINT, started_at TIMESTAMP, "
+              "finished_at TIMESTAMP, outcome STRING, message STRING")
+REJECTED_ROWS = ("import_id BIGINT, table_name STRING, source STRING, line BIGINT, column_name STRING, "
+                 "rule STRING, value STRING, original STRING, row_key STRING")  # as the file's (migrations 2, 5)
+
+
+def register_load_views(spark, lake: str | os.PathLike | None) -> None:
+    """import_log and rejected_rows as the pages ask for them. A lake is
+    loaded by the company's own pipelines, not by `cxhub import`: each
+    table's "load" is when its newest file was written (UTC); rows are not
+    counted (the freshness table counts them), and nothing was rejected
+    here. A catalog says nothing of its loads: both are empty."""
+    loads = []
+    for i, table in enumerate(LAKE_TABLES if lake is not None else (), start=1):
+        written = newest_file_time(Path(lake) / table)
+        if written is not None:
+            loads.append((i, table, str(Path(lake) / table), None, None, None, None, 0, written, written,
+                          "loaded", "read from the lake: loaded by the company's pipelines"))
+    spark.createDataFrame(loads, IMPORT_LOG).createOrReplaceTempView("import_log")
+    spark.createDataFrame([], REJECTED_ROWS).createOrReplaceTempView("rejected_rows")
+
+
+def _data_files(folder: Path):
+    for root, _, names in os.walk(folder):
+        for name in names:
+            if not name.startswith((".", "_")):  # Spark's _SUCCESS and .crc files are not data
+                yield Path(root) / name
+
+
+def newest_file_time(folder: Path) -> dt.datetime | None:
+    """When a table's newest data file was written, as a naive UTC time (the
+    import log's convention)."""
+    times = [f.stat().st_mtime for f in _data_files(folder)]
+    return dt.datetime.fromtimestamp(max(times), dt.timezone.utc).replace(tzinfo=None) if times else None
+
+
+def lake_version(lake: str | os.PathLike) -> str:
+    """A token that changes whenever a file of the lake is added, removed or
+    rewritten: the app's caches (and its rollups on Spark) key on it."""
+    digest = hashlib.sha1()
+    root = Path(lake)
+    for table in LAKE_TABLES:
+        for f in sorted(_data_files(root / table)):
+            stat = f.stat()
+            digest.update(f"{f.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()[:16]
+
+
+def problem(lake: str | None = None, catalog: str | None = None, remote: str | None = None) -> str | None:
+    """Why the spark engine could not start here, found without starting it
+    (`cxhub serve` checks before it opens a port); None when nothing is missing."""
+    if (lake is None) == (catalog is None):
+        return "give the spark engine either --lake DIR or --catalog NAME (or [engine] lake/catalog in cxhub.toml)"
+    if lake is not None and lake_problem(lake):
+        return lake_problem(lake)
+    if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("sqlglot") is None:
+        return "the spark engine needs PySpark and SQLGlot: pip install 'cxhub[spark]'"
+    if not remote and not shutil.which("java"):
+        return "the spark engine needs Java 17 (Debian: openjdk-17-jre-headless)"
+    return None
+
+
+def lake_problem(lake: str | os.PathLike) -> str | None:
+    """A lake folder missing one of the seven tables, in words; None if complete."""
+    missing = [t for t in LAKE_TABLES if not (Path(lake) / t).is_dir()]
+    if missing:
+        return (f"{lake}: no folder for table(s) {', '.join(missing)} "
+                f"(write a lake with `cxhub lake export --db FILE --to {lake}`)")
+    return None
+
+
+def build_rollups(spark, progress=None) -> None:
     """The rollups, from the same definitions DuckDB builds them with,
-    materialised in Spark's cache: pages read them, not the fact tables."""
+    materialised in Spark's cache: pages read them, not the fact tables.
+    progress(name, seconds), if given, hears of each one built (minutes each
+    on a large lake: the benchmark and a log can say which)."""
     for rollup in rollups.ROLLUPS:
+        started = time.perf_counter()
         sql = rollup.sql.format(where="true", moments="true")
         spark.sql(f"DROP VIEW IF EXISTS {rollup.name}")
         spark.sql(f"CACHE TABLE {rollup.name} AS {to_spark_sql(sql)}")
+        if progress:
+            progress(rollup.name, time.perf_counter() - started)
 
 
 # ---------------------------------------------------------------- the lake

@@ -6,6 +6,7 @@ helpers from here, never from each other."""
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -236,6 +237,18 @@ def require(missing: str | None, suite: str) -> None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{suite} cannot run under CI: {missing}")
         pytest.skip(missing)
+
+
+def spark_missing() -> str | None:
+    """Why the spark engine cannot run here (None when it can)."""
+    try:
+        import pyspark  # noqa: F401
+        import sqlglot  # noqa: F401
+    except ImportError:
+        return "PySpark or SQLGlot is not installed (the test extra installs both)"
+    if not shutil.which("java"):
+        return "Java is not installed (Debian: openjdk-17-jre-headless; .ci/run installs it)"
+    return None
 
 
 # ------------------------------------------------------------------ pages

@@ -44,3 +44,14 @@ def test_bad_alerts_are_marked_on_a_trend_and_good_ones_are_not():
     marks = [a for a in fig.layout.annotations if a.text == "◆"]
     assert len(marks) == 1 and pd.Timestamp(marks[0].x) == pd.Timestamp("2026-05-04")
     assert marks[0].hovertext == "2026-05-04: p95 latency (ms) shift, 1,317.00 against 567.00 expected"
+
+
+def test_switching_bars_are_as_long_as_their_contacts_largest_on_top():
+    switches = pd.DataFrame({  # as channel_switching orders them: most contacts first
+        "from_touchpoint": ["Web", "Chat", "Store"], "to_touchpoint": ["Chat", "Web", "Web"],
+        "to_id": ["chat", "web", "web"], "contacts": [9, 4, 4], "customers": [5, 4, 3]})
+    bar = charts.switching_chart(switches).data[0]
+    # Plotly draws the first row of a horizontal bar chart at the bottom: the largest comes last.
+    assert list(bar.y) == ["Store → Web", "Chat → Web", "Web → Chat"]
+    assert list(bar.x) == [4, 4, 9]  # contacts, as the axis says; customers are in the hover
+    assert [c[0] for c in bar.customdata] == [3, 4, 5] and "customers" in bar.hovertemplate

@@ -113,3 +113,48 @@ def test_the_command_line_wins_over_the_file_and_the_file_over_the_default():
         settings.Engine("spark", "/other", None, "local[4]", None)
     with pytest.raises(CliError, match="--lake are for --engine spark"):
         engine_choice(args(engine="duckdb", lake="/x"), configured)
+
+
+def test_the_app_takes_its_engine_from_serve_then_from_the_file(tmp_path):
+    config = tmp_path / "cxhub.toml"
+    config.write_text('[engine]\nname = "spark"\ncatalog = "cx"\n')
+    assert settings.app_engine(config, environ={}) == settings.Engine("spark", None, "cx")
+    told = settings.Engine("spark", "/data/lake", None, "local[4]")
+    environ = settings.engine_env(told)
+    assert environ == {"CXHUB_ENGINE": "spark", "CXHUB_LAKE": "/data/lake", "CXHUB_SPARK_MASTER": "local[4]"}
+    assert settings.app_engine(config, environ=environ) == told  # what serve was told wins
+    assert settings.app_engine(tmp_path / "none.toml", environ={}) == settings.Engine()
+    with pytest.raises(settings.SettingsError, match="CXHUB_ENGINE='spork' is not one of duckdb, spark"):
+        settings.app_engine(config, environ={"CXHUB_ENGINE": "spork"})
+
+
+def test_serve_hands_the_spark_engine_to_the_server(tmp_path, monkeypatch, capsys, tiny_db_path):
+    """`cxhub serve --engine spark --lake DIR`: checked before a port opens,
+    then passed to the server process (a relative lake made absolute)."""
+    from cxhub import cli, db, spark
+
+    started = []
+
+    class Server:
+        def __init__(self, command, env, cwd):
+            started.append((command, env, cwd))
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(cli.subprocess, "Popen", Server)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["serve", "--engine", "spark", "--lake", "lake", "--db", str(tiny_db_path)]) == 2
+    assert "lake: no folder for table(s) touchpoints, customers" in capsys.readouterr().err and not started
+    con = db.connect(tiny_db_path, read_only=True)
+    spark.export_lake(con, tmp_path / "lake")
+    con.close()
+    if spark.problem(lake=str(tmp_path / "lake")):  # no PySpark or Java here: serve says so and starts nothing
+        assert cli.main(["serve", "--lake", "lake", "--db", str(tiny_db_path)]) == 2
+        assert spark.problem(lake=str(tmp_path / "lake")) in capsys.readouterr().err and not started
+        return
+    assert cli.main(["serve", "--lake", "lake", "--db", str(tiny_db_path)]) == 0
+    (_, env, _), = started
+    assert env["CXHUB_ENGINE"] == "spark" and env["CXHUB_LAKE"] == str(tmp_path / "lake")
+    assert "CXHUB_CATALOG" not in env and env[db.ENV_VAR] == str(tiny_db_path.resolve())
+    assert f"Spark local[2] on lake {tmp_path / 'lake'}" in capsys.readouterr().out

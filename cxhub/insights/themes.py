@@ -27,11 +27,13 @@ MAX_FEATURES = 5000
 
 
 def comments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
-    """comment, nps, csat of the responses in the period that have a comment."""
-    source = Source("surveys", "responded_at", "x.comment, x.nps, x.csat")
+    """comment, nps, csat of the responses in the period that have a comment,
+    in the order they were answered: the model is fitted on the same rows in
+    the same order on every engine and every run, so its themes are too."""
+    source = Source("surveys", "responded_at", "x.comment, x.nps, x.csat, x.response_id")
     sql, params = filtered_rows(source, filters, period, None)
     return query_df(con, f"SELECT comment, nps, csat FROM ({sql}) f "
-                         f"WHERE comment IS NOT NULL AND trim(comment) <> ''", params)
+                         f"WHERE comment IS NOT NULL AND trim(comment) <> '' ORDER BY d, response_id", params)
 
 
 def _label(terms: list[str]) -> str:

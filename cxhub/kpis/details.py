@@ -76,7 +76,7 @@ def intent_resolution(con: duckdb.DuckDBPyConnection, period: Period, filters: F
         FROM ({sql}) f
         GROUP BY ALL
         HAVING count(resolved) > 0
-        ORDER BY resolved_pct ASC, contacts DESC
+        ORDER BY resolved_pct ASC, contacts DESC, intent  -- ties: one order on every engine and run
         LIMIT {int(limit)}
     """, params)
 
@@ -85,7 +85,8 @@ def detractor_comments(con: duckdb.DuckDBPyConnection, period: Period, filters: 
                        search: str | None = None, limit: int = 50) -> pd.DataFrame:
     """Recent verbatims from detractors (NPS 0-6, or CSAT 1-2 when NPS is not
     asked), newest first. No customer identifier leaves this function."""
-    source = Source("surveys", "responded_at", "x.touchpoint_id, x.responded_at, x.nps, x.csat, x.comment")
+    source = Source("surveys", "responded_at",
+                    "x.touchpoint_id, x.responded_at, x.nps, x.csat, x.comment, x.response_id")
     sql, params = filtered_rows(source, filters, period, None)
     where = "comment IS NOT NULL AND (nps <= 6 OR (nps IS NULL AND csat <= 2))"
     if search:
@@ -95,7 +96,7 @@ def detractor_comments(con: duckdb.DuckDBPyConnection, period: Period, filters: 
         SELECT f.responded_at, t.name AS touchpoint, f.nps, f.csat, f.comment
         FROM ({sql}) f JOIN touchpoints t USING (touchpoint_id)
         WHERE {where}
-        ORDER BY f.responded_at DESC
+        ORDER BY f.responded_at DESC, f.response_id  -- the same 50 when answers share a second
         LIMIT {int(limit)}
     """, params)
 
@@ -133,7 +134,7 @@ def channel_switching(con: duckdb.DuckDBPyConnection, period: Period, filters: F
         JOIN touchpoints tf ON tf.touchpoint_id = m.from_id
         JOIN touchpoints tt ON tt.touchpoint_id = m.to_id
         GROUP BY m.from_id, tf.name, m.to_id, tt.name, t.unresolved
-        ORDER BY contacts DESC
+        ORDER BY contacts DESC, m.from_id, m.to_id  -- ties in one order, on every engine and every run
     """, params + [pd.Timestamp(period.start), pd.Timestamp(period.end + timedelta(days=8))])
 
 

@@ -1,11 +1,15 @@
-"""What the pages read and write through: the app's one read-only DuckDB
-connection (the demo on first start), the one cached gateway to the named
-queries (cxhub/kpis/queries.py), keyed on the Period, the Filters and the
-data version, and the workspace store for joint work (read fresh, written
-in milliseconds)."""
+"""What the pages read and write through: the app's one read-only
+connection — the DuckDB file (the demo on first start) or, when the app is
+told to compute on Spark, a Spark session over the company's lake or
+catalog — the one cached gateway to the named queries
+(cxhub/kpis/queries.py), keyed on the Period, the Filters and the data
+version, and the workspace store for joint work (read fresh, written in
+milliseconds)."""
 
 from __future__ import annotations
 
+import importlib
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,6 +21,10 @@ from cxhub.joint import agenda, progress
 from cxhub.kpis import details, queries
 from cxhub.kpis.catalog import KPIS
 from cxhub.kpis.period import Filters, Period
+
+
+class EngineUnavailable(RuntimeError):
+    """The configured engine cannot be reached (Spark missing, lake gone)."""
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -38,11 +46,63 @@ def workspace_path() -> str:
     return str(workspace.path_for(db_path()))
 
 
+def engine() -> settings.Engine:
+    """Where the app computes: `cxhub serve --engine`, else [engine] in
+    cxhub.toml beside the database, else the DuckDB file."""
+    try:
+        return settings.app_engine(access.config_path(db_path()))
+    except settings.SettingsError as exc:
+        raise EngineUnavailable(str(exc)) from None
+
+
+def on_spark() -> bool:
+    return engine().name == "spark"
+
+
+@st.cache_resource(show_spinner="Starting Spark and building the rollups on it (minutes on a large lake)…",
+                   max_entries=1, on_release=lambda con: con.release())
+def _spark(place: tuple, version: str):
+    """One Spark connection per version of the lake: the rollups are built
+    and cached on Spark once; newer data releases them and builds anew."""
+    from cxhub import spark
+
+    lake, catalog, master, remote = place
+    try:
+        return spark.connect(lake=lake, catalog=catalog, master=master, remote=remote)
+    except (spark.SparkUnavailable, FileNotFoundError, ValueError) as exc:
+        raise EngineUnavailable(str(exc)) from None
+
+
+@st.cache_data(show_spinner=False, ttl=5)
+def _lake_version(lake: str | None, catalog: str | None) -> str:
+    """The lake's files, fingerprinted (at most every few seconds: a lake can
+    hold many files). A catalog's tables cannot be fingerprinted here: an
+    admin reads them again from the Data page (spark_reload)."""
+    from cxhub import spark
+
+    if lake is None:
+        return f"catalog:{_catalog_generation[0]}"
+    if spark.lake_problem(lake):
+        raise EngineUnavailable(spark.lake_problem(lake))
+    return spark.lake_version(lake)
+
+
+_catalog_generation = [0]  # bumped by spark_reload: the catalog is read again
+
+
+def _spark_place(chosen: settings.Engine) -> tuple:
+    return chosen.lake, chosen.catalog, chosen.master, chosen.remote
+
+
 def connection():
     """The read-only connection for this script run. Imports (CLI or Data
     page) replace the file; the next run sees the new version, and caches
     keyed on data_version() refresh. On a first start with no database the
-    demo company is built."""
+    demo company is built. On Spark: the session over the lake, its rollups
+    built once per version of the lake."""
+    chosen = engine()
+    if chosen.name == "spark":
+        return _spark(_spark_place(chosen), _lake_version(chosen.lake, chosen.catalog))
     path = db_path()
     if not Path(path).exists():
         with st.spinner("First start: building the demo company…"):
@@ -50,6 +110,24 @@ def connection():
                 if not Path(path).exists():  # another process may have built it meanwhile
                     demo.build_demo(con, workspace_path=workspace_path())
     return _snapshot(path, db.file_version(path))
+
+
+def engine_label() -> str:
+    """'Spark (local[2]) · lake /data/lake' for the sidebar; '' on DuckDB."""
+    chosen = engine()
+    if chosen.name != "spark":
+        return ""
+    where = chosen.remote or chosen.master or "local[2]"
+    return f"Spark ({where}) · " + (f"lake {chosen.lake}" if chosen.lake else f"catalog {chosen.catalog}")
+
+
+def spark_reload(person) -> None:
+    """Read the lake or catalog again and rebuild the rollups on Spark (an
+    admin's act: it costs the cluster minutes on a large company)."""
+    access.require(person, "administer", "Reading the data again on Spark")
+    _catalog_generation[0] += 1
+    _lake_version.clear()
+    _spark.clear()
 
 
 def apply_display() -> None:
@@ -73,13 +151,20 @@ def _about_the_file(path: str, version: tuple[int, int]) -> tuple[str, bool]:
 
 def data_version() -> str:
     """What cached answers are keyed on: the file (every write replaces it,
-    and a restored or swapped file is another file) and its import log."""
+    and a restored or swapped file is another file) and its import log; on
+    Spark, the lake's files (or the catalog's reading)."""
+    chosen = engine()
+    if chosen.name == "spark":
+        return f"spark:{_spark_place(chosen)}:{_lake_version(chosen.lake, chosen.catalog)}"
     path = db_path()
     version = db.file_version(path)
     return f"{path}:{version}:{_about_the_file(path, version)[0]}"
 
 
 def is_demo() -> bool:
+    """The generated demo company (a lake on Spark is the company's own data)."""
+    if on_spark():
+        return False
     path = db_path()
     return _about_the_file(path, db.file_version(path))[1]
 
@@ -100,6 +185,19 @@ def query(name: str, period: Period | None = None, filters: Filters = Filters(),
 
 
 # ---- insights: cached as the named queries are ------------------------------
+
+_preloading: list[threading.Thread] = []
+
+
+def preload_insight_libraries() -> None:
+    """Start importing statsmodels (about a second) in the background on a
+    process's first run, while the page's first queries run in the engine
+    (which releases the GIL): the alerts further down do not wait for it."""
+    if not _preloading:
+        _preloading.append(threading.Thread(target=importlib.import_module, args=("statsmodels.tsa.seasonal",),
+                                            name="cxhub-preload", daemon=True))
+        _preloading[0].start()
+
 
 @st.cache_data(show_spinner="Working it out…", max_entries=256)
 def _insight(version: str, name: str, period: Period, filters: Filters, params: tuple):
@@ -137,13 +235,21 @@ def biggest_moves(period: Period, filters: Filters):
 
 # ---- loading ---------------------------------------------------------------
 
+def _file_engine_only() -> None:
+    if on_spark():
+        raise EngineUnavailable("the app reads a lake on Spark: files are loaded into the lake by the "
+                                "company's pipelines (or `cxhub import` into a database, then `cxhub lake export`)")
+
+
 def dry_run(table: str, path: str, name: str, person):
     """Validate a file against the contract; nothing is written."""
+    _file_engine_only()
     return ingest.import_file(db_path(), table, path, dry_run=True, source_name=name, person=person)
 
 
 def load(table: str, path: str, name: str, person):
     """Load a file the same way `cxhub import` does (a copy replaced atomically)."""
+    _file_engine_only()
     return ingest.import_file(db_path(), table, path, source_name=name, person=person)
 
 

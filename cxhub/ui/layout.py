@@ -17,9 +17,15 @@ UNFILTERED = ("data", "glossary", "priorities", "meeting")
 
 
 def start():
-    """Open the database (building the demo company on a first start) and
-    read how money is shown."""
-    con = gateway.connection()
+    """Open the database (building the demo company on a first start), or
+    the Spark engine the app is told to use, and read how money is shown.
+    An engine that cannot be reached stops the app with the reason."""
+    gateway.preload_insight_libraries()
+    try:
+        con = gateway.connection()
+    except gateway.EngineUnavailable as exc:
+        st.error(f"CX Hub cannot reach its data: {exc}", icon=":material/error:")
+        st.stop()
     gateway.apply_display()
     return con
 
@@ -48,6 +54,11 @@ def page_header(page) -> None:
         if gateway.is_demo():
             st.badge("Demo data", icon=":material/science:", color="orange",
                      help="A generated demo company. Import your own data to replace it (see Data & freshness).")
+        if gateway.on_spark():
+            st.caption(md(gateway.engine_label()),
+                       help="Every number is computed by Spark from the lake with the same definitions as on "
+                            "the DuckDB file; the rollups are built on Spark when the lake changes, and pages "
+                            "receive only small frames.")
 
 
 def heading(title: str, view: View | None = None, extra: str = "") -> None:

@@ -28,12 +28,15 @@ def warm(app: str) -> float:
     visitor then sees the page's own error)."""
     from streamlit.testing.v1 import AppTest
 
+    from cxhub import settings
     from cxhub.ui import identity
 
     t0 = time.perf_counter()
     identity.WARMING["on"] = True  # no port is open yet: nobody but this warm-up runs the pages
+    # On Spark the first run also builds the rollups: an hour or more on a large lake and a small cluster.
+    timeout = 6 * 3600 if os.environ.get(settings.ENGINE_ENV["name"]) == "spark" else 600
     try:
-        at = AppTest.from_file(app, default_timeout=600).run()
+        at = AppTest.from_file(app, default_timeout=timeout).run()
         for page in (None, *PAGES):
             if page:
                 at.switch_page(page).run()

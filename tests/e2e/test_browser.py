@@ -20,7 +20,7 @@ import pytest
 from cxhub import db, demo, joint, pack, workspace
 from cxhub.kpis.period import month_end, preset_period
 from app_pages import joint_priorities as page_module
-from fixtures import require
+from fixtures import require, spark_missing
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -72,17 +72,20 @@ def server(database, browser):
     yield from _serve(database, browser)
 
 
-def _serve(path, browser, port: int | None = None, options: tuple = ()):
-    """`streamlit run app.py` on a free port against the database at path."""
+def _serve(path, browser, port: int | None = None, options: tuple = (), command: list | None = None,
+           wait: float = 60):
+    """`streamlit run app.py` (or `command`, given the port) on a free port
+    against the database at path."""
     port = port or _free_port()
     env = dict(os.environ, **{db.ENV_VAR: str(path)})
     proc = subprocess.Popen(
+        [*command, "--port", str(port)] if command else
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.headless", "true", "--server.address", "127.0.0.1", *options],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
+    deadline = time.time() + wait
     while time.time() < deadline:
         try:
             urllib.request.urlopen(url + "/_stcore/health", timeout=2)
@@ -145,6 +148,48 @@ def test_page_in_browser(browser, server, path, heading, sections, shot):
         if path == "":
             assert page.locator('[data-testid="stMetric"]').count() == 14
             assert page.get_by_text("Demo data").count() >= 1
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def spark_server(server, database, browser, tmp_path_factory):
+    """`cxhub serve --engine spark --lake DIR` on the same company, written
+    out as a lake: Spark local[2] starts and builds the rollups before the
+    port opens (the warm-up), so its wait is minutes, not seconds."""
+    require(spark_missing(), "the dashboard on Spark")
+    from cxhub import spark
+
+    lake = tmp_path_factory.mktemp("lake")
+    with db.reading(database) as con:
+        spark.export_lake(con, lake)
+    yield from _serve(database, browser, wait=600, command=[
+        sys.executable, "-m", "cxhub.cli", "serve", "--db", str(database), "--engine", "spark", "--lake", str(lake)])
+
+
+def _tiles(page) -> dict[str, str]:
+    return dict(zip(page.locator('[data-testid="stMetricLabel"]').all_inner_texts(),
+                    page.locator('[data-testid="stMetricValue"]').all_inner_texts()))
+
+
+@pytest.mark.parametrize("path, heading, sections, shot", PAGES, ids=[p[0] or "overview" for p in PAGES])
+def test_every_page_on_spark_in_the_browser(browser, server, spark_server, path, heading, sections, shot):
+    """The dashboard served on Spark: each page opens, draws its sections,
+    says where it computes, and shows the tiles the DuckDB server shows."""
+    page = open_and_wait(browser, f"{spark_server}/{path}", heading, "spark-" + shot)
+    try:
+        for section in sections:
+            page.get_by_role("heading", name=section).first.wait_for(timeout=120_000)
+        _settled(page)
+        assert page.locator('[data-testid="stException"]').count() == 0, "a Streamlit exception is shown"
+        assert page.locator('[data-testid="stSidebar"]').get_by_text("Spark (local[2]) · lake").count() == 1
+        page.screenshot(path=str(SHOTS / ("spark-" + shot)), full_page=True)  # drawn: for people to look at
+        if path == "":
+            on_duckdb = open_and_wait(browser, server, heading, "overview.png")
+            try:
+                assert len(_tiles(page)) == 14 and _tiles(page) == _tiles(on_duckdb)
+            finally:
+                on_duckdb.close()
     finally:
         page.close()
 
