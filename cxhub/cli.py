@@ -292,16 +292,8 @@ def opened(args):
             raise CliError(str(exc)) from None
         yield con
         return
-    with db.reading(existing_db(args)) as con:
+    with db.reading(db.resolve_db_path(args.db)) as con:
         yield con
-
-
-def existing_db(args) -> Path:
-    """The database the command reads; a clear error when there is none."""
-    path = db.resolve_db_path(args.db)
-    if not path.exists():
-        raise CliError(f"no database at {path}; build one with `cxhub demo --db {path}` or import data")
-    return path
 
 
 def cmd_kpis(args) -> int:
@@ -348,7 +340,7 @@ def cmd_insight(args) -> int:
 def cmd_lake(args) -> int:
     from cxhub import spark
 
-    with db.reading(existing_db(args)) as con:
+    with db.reading(db.resolve_db_path(args.db)) as con:
         counts = spark.export_lake(con, args.to)
     print(f"Lake written to {args.to}:")
     for table, n in counts.items():
@@ -442,7 +434,7 @@ def cmd_glossary(args) -> int:
 def cmd_rejects(args) -> int:
     from cxhub import exports, ingest
 
-    with db.reading(existing_db(args)) as con:
+    with db.reading(db.resolve_db_path(args.db)) as con:
         frame = ingest.rejects(con, args.table)
     if args.out:
         Path(args.out).write_bytes(exports.to_csv(frame))

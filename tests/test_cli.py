@@ -68,7 +68,7 @@ def test_kpis_errors(tiny_db_path, args, message):
 def test_missing_database(tmp_path):
     missing = tmp_path / "nothing.duckdb"
     out = run("kpis", "--db", str(missing), "--start", "2025-03-01", "--end", "2025-03-31")
-    assert out.returncode == 2 and "no database" in out.stderr
+    assert out.returncode == 2 and f"No database at {missing}. Build one with `cxhub demo" in out.stderr
     assert not missing.exists()
 
 

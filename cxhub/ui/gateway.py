@@ -8,8 +8,6 @@ milliseconds)."""
 
 from __future__ import annotations
 
-import importlib
-import threading
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -185,19 +183,6 @@ def query(name: str, period: Period | None = None, filters: Filters = Filters(),
 
 
 # ---- insights: cached as the named queries are ------------------------------
-
-_preloading: list[threading.Thread] = []
-
-
-def preload_insight_libraries() -> None:
-    """Start importing statsmodels (about a second) in the background on a
-    process's first run, while the page's first queries run in the engine
-    (which releases the GIL): the alerts further down do not wait for it."""
-    if not _preloading:
-        _preloading.append(threading.Thread(target=importlib.import_module, args=("statsmodels.tsa.seasonal",),
-                                            name="cxhub-preload", daemon=True))
-        _preloading[0].start()
-
 
 @st.cache_data(show_spinner="Working it out…", max_entries=256)
 def _insight(version: str, name: str, period: Period, filters: Filters, params: tuple):

@@ -20,7 +20,6 @@ def start():
     """Open the database (building the demo company on a first start), or
     the Spark engine the app is told to use, and read how money is shown.
     An engine that cannot be reached stops the app with the reason."""
-    gateway.preload_insight_libraries()
     try:
         con = gateway.connection()
     except gateway.EngineUnavailable as exc:

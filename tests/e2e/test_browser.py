@@ -167,7 +167,10 @@ def spark_server(server, database, browser, tmp_path_factory):
         sys.executable, "-m", "cxhub.cli", "serve", "--db", str(database), "--engine", "spark", "--lake", str(lake)])
 
 
-def _tiles(page) -> dict[str, str]:
+def _tiles(page, expected: int = 14) -> dict[str, str]:
+    """The Overview's tiles, label → value, once all of them are drawn."""
+    page.locator('[data-testid="stMetricValue"]').nth(expected - 1).wait_for(timeout=120_000)
+    _settled(page)
     return dict(zip(page.locator('[data-testid="stMetricLabel"]').all_inner_texts(),
                     page.locator('[data-testid="stMetricValue"]').all_inner_texts()))
 
