@@ -64,7 +64,7 @@ def _lake(who) -> None:
     """On Spark there is nothing to upload: the company's pipelines fill the
     lake. An admin can have it read again (the rollups are rebuilt)."""
     st.subheader("Where the data comes from")
-    st.text(f"{gateway.engine_label()}. Files are loaded into the lake by the company's pipelines; a lake "
+    st.text(f"{gateway.engine().label()}. Files are loaded into the lake by the company's pipelines; a lake "
             "folder's newest file counts as its last load. To check a file against the contract first, "
             "import it into a CX Hub database (cxhub import) and write the lake with cxhub lake export.")
     if access.may(who, "administer"):

@@ -278,17 +278,22 @@ def engine_choice(args, configured: settings.Engine) -> settings.Engine:
                            given.get("master", configured.master), given.get("remote", configured.remote))
 
 
+def chosen_engine(args) -> settings.Engine:
+    """engine_choice with the [engine] of the cxhub.toml beside --db."""
+    return engine_choice(args, settings.load_engine(access.config_path(db.resolve_db_path(args.db))))
+
+
 @contextlib.contextmanager
 def opened(args):
     """The data the command reads: the DuckDB file (read-only), or the spark
     engine on a lake or a catalog."""
-    chosen = engine_choice(args, settings.load_engine(access.config_path(db.resolve_db_path(args.db))))
+    chosen = chosen_engine(args)
     if chosen.name == "spark":
         from cxhub import spark
 
         try:
             con = spark.connect(lake=chosen.lake, catalog=chosen.catalog, master=chosen.master, remote=chosen.remote)
-        except (spark.SparkUnavailable, FileNotFoundError, ValueError) as exc:
+        except spark.SparkUnavailable as exc:
             raise CliError(str(exc)) from None
         yield con
         return
@@ -473,7 +478,7 @@ def cmd_serve(args) -> int:
             "--host 127.0.0.1 (this machine only)")
     env = dict(os.environ)
     env[db.ENV_VAR] = str(db.resolve_db_path(args.db).resolve())
-    chosen = engine_choice(args, settings.load_engine(access.config_path(env[db.ENV_VAR])))
+    chosen = chosen_engine(args)
     where = f"database {env[db.ENV_VAR]}"
     if chosen.name == "spark":
         from cxhub import spark
@@ -484,9 +489,8 @@ def cmd_serve(args) -> int:
         if chosen.lake:  # the server runs from the project folder: a relative lake is the caller's
             chosen = dataclasses.replace(chosen, lake=str(Path(chosen.lake).resolve()))
         env.update(settings.engine_env(chosen))
-        where = (f"Spark {chosen.remote or chosen.master or 'local[2]'} on "
-                 f"{'lake ' + chosen.lake if chosen.lake else 'catalog ' + chosen.catalog}; joint work beside "
-                 f"{env[db.ENV_VAR]}; the rollups are built on Spark before the first visitor")
+        where = (f"{chosen.label()}; joint work beside {env[db.ENV_VAR]}; "
+                 "the rollups are built on Spark before the first visitor")
     print(f"CX Hub on http://{args.host}:{args.port} ({where}); Ctrl+C to stop", flush=True)
     # Run from the project folder so .streamlit/config.toml applies.
     child = subprocess.Popen(serve_command(args), env=env, cwd=APP.parent)

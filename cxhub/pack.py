@@ -24,7 +24,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from cxhub import charts, joint, static_charts
-from cxhub.db import freshness, query_rows, utc_now
+from cxhub.db import freshness, utc_now
 from cxhub.joint import agenda as agenda_mod
 from cxhub.kpis import KPIS, Period, engine
 from cxhub.kpis.period import add_months, month_end
@@ -122,7 +122,7 @@ def build(con: duckdb.DuckDBPyConnection, ws: sqlite3.Connection, meeting_date: 
                  "yes" if r["newly_red"] else "", r["owner"]] for r in ag.red_kpis.to_dict("records")]
     from cxhub.insights import alerts as alerts_mod, drivers as drivers_mod, themes as themes_mod
 
-    names = dict(query_rows(con, "SELECT touchpoint_id, name FROM touchpoints"))
+    names = engine.touchpoints(con).set_index("touchpoint_id")["name"].to_dict()
     broke = [[_fmt_date(a["day"]), names.get(a["touchpoint"], a["touchpoint"]), alerts_mod.BY_ID[a["metric"]].label,
               a["kind"], f"{a['value']:,.2f}", f"{a['expected']:,.2f}"] for a in ag.alerts]  # not a KPI value
     agenda_blocks = [

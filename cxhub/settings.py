@@ -70,6 +70,13 @@ class Engine:
     master: str | None = None
     remote: str | None = None
 
+    def label(self) -> str:
+        """'Spark (local[2]) · lake /data/lake' (the sidebar, `cxhub serve`); '' for DuckDB."""
+        if self.name != "spark":
+            return ""
+        where = self.remote or self.master or "local[2]"
+        return f"Spark ({where}) · " + (f"lake {self.lake}" if self.lake else f"catalog {self.catalog}")
+
 
 def load_engine(path: str | os.PathLike) -> Engine:
     """The [engine] section of a cxhub.toml (defaults: DuckDB). A relative

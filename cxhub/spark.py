@@ -30,7 +30,8 @@ LAKE_TABLES = tuple(t.name for t in TABLES)  # the contract's seven tables
 
 
 class SparkUnavailable(RuntimeError):
-    """PySpark or Java is missing: the spark engine cannot start."""
+    """The spark engine cannot start: PySpark or Java missing, no lake or
+    catalog given, a lake missing a table, a cluster out of reach."""
 
 
 # ---------------------------------------------------------------- SQL for Spark
@@ -164,7 +165,7 @@ def connect(lake: str | os.PathLike | None = None, catalog: str | None = None, m
     """The contract's tables from a lake folder (`<lake>/<table>/` Parquet)
     or a catalog database, with the rollups built by Spark and cached."""
     if (lake is None) == (catalog is None):
-        raise ValueError("give the spark engine either --lake DIR or --catalog NAME")
+        raise SparkUnavailable("give the spark engine either --lake DIR or --catalog NAME")
     spark = session(master, remote)
     if not remote:  # its own temporary views: two lakes in one process do not mix
         spark = spark.newSession()
@@ -172,7 +173,7 @@ def connect(lake: str | os.PathLike | None = None, catalog: str | None = None, m
     if lake is not None:
         root = Path(lake)
         if lake_problem(root):
-            raise FileNotFoundError(lake_problem(root))
+            raise SparkUnavailable(lake_problem(root))
         for table in LAKE_TABLES:
             spark.read.parquet(str(root / table)).createOrReplaceTempView(table)
         source = str(root)

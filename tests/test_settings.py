@@ -124,6 +124,9 @@ def test_the_app_takes_its_engine_from_serve_then_from_the_file(tmp_path):
     assert environ == {"CXHUB_ENGINE": "spark", "CXHUB_LAKE": "/data/lake", "CXHUB_SPARK_MASTER": "local[4]"}
     assert settings.app_engine(config, environ=environ) == told  # what serve was told wins
     assert settings.app_engine(tmp_path / "none.toml", environ={}) == settings.Engine()
+    assert told.label() == "Spark (local[4]) · lake /data/lake"
+    assert settings.Engine("spark", catalog="cx", remote="sc://h:15002").label() == "Spark (sc://h:15002) · catalog cx"
+    assert settings.Engine().label() == ""
     with pytest.raises(settings.SettingsError, match="CXHUB_ENGINE='spork' is not one of duckdb, spark"):
         settings.app_engine(config, environ={"CXHUB_ENGINE": "spork"})
 
@@ -157,4 +160,4 @@ def test_serve_hands_the_spark_engine_to_the_server(tmp_path, monkeypatch, capsy
     (_, env, _), = started
     assert env["CXHUB_ENGINE"] == "spark" and env["CXHUB_LAKE"] == str(tmp_path / "lake")
     assert "CXHUB_CATALOG" not in env and env[db.ENV_VAR] == str(tiny_db_path.resolve())
-    assert f"Spark local[2] on lake {tmp_path / 'lake'}" in capsys.readouterr().out
+    assert f"Spark (local[2]) · lake {tmp_path / 'lake'}; joint work beside" in capsys.readouterr().out

@@ -8,6 +8,8 @@ milliseconds)."""
 
 from __future__ import annotations
 
+import functools
+import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -46,9 +48,21 @@ def workspace_path() -> str:
 
 def engine() -> settings.Engine:
     """Where the app computes: `cxhub serve --engine`, else [engine] in
-    cxhub.toml beside the database, else the DuckDB file."""
+    cxhub.toml beside the database, else the DuckDB file. Asked on every
+    query: the file is read again only when it changes."""
+    config = access.config_path(db_path())
     try:
-        return settings.app_engine(access.config_path(db_path()))
+        changed = config.stat().st_mtime_ns
+    except FileNotFoundError:
+        changed = None
+    told = tuple(os.environ.get(var) for var in settings.ENGINE_ENV.values())
+    return _engine(str(config), changed, told)
+
+
+@functools.lru_cache(maxsize=8)
+def _engine(config: str, changed: int | None, told: tuple) -> settings.Engine:
+    try:
+        return settings.app_engine(config)
     except settings.SettingsError as exc:
         raise EngineUnavailable(str(exc)) from None
 
@@ -59,15 +73,14 @@ def on_spark() -> bool:
 
 @st.cache_resource(show_spinner="Starting Spark and building the rollups on it (minutes on a large lake)…",
                    max_entries=1, on_release=lambda con: con.release())
-def _spark(place: tuple, version: str):
+def _spark(chosen: settings.Engine, version: str):
     """One Spark connection per version of the lake: the rollups are built
     and cached on Spark once; newer data releases them and builds anew."""
     from cxhub import spark
 
-    lake, catalog, master, remote = place
     try:
-        return spark.connect(lake=lake, catalog=catalog, master=master, remote=remote)
-    except (spark.SparkUnavailable, FileNotFoundError, ValueError) as exc:
+        return spark.connect(lake=chosen.lake, catalog=chosen.catalog, master=chosen.master, remote=chosen.remote)
+    except spark.SparkUnavailable as exc:
         raise EngineUnavailable(str(exc)) from None
 
 
@@ -88,10 +101,6 @@ def _lake_version(lake: str | None, catalog: str | None) -> str:
 _catalog_generation = [0]  # bumped by spark_reload: the catalog is read again
 
 
-def _spark_place(chosen: settings.Engine) -> tuple:
-    return chosen.lake, chosen.catalog, chosen.master, chosen.remote
-
-
 def connection():
     """The read-only connection for this script run. Imports (CLI or Data
     page) replace the file; the next run sees the new version, and caches
@@ -100,7 +109,7 @@ def connection():
     built once per version of the lake."""
     chosen = engine()
     if chosen.name == "spark":
-        return _spark(_spark_place(chosen), _lake_version(chosen.lake, chosen.catalog))
+        return _spark(chosen, _lake_version(chosen.lake, chosen.catalog))
     path = db_path()
     if not Path(path).exists():
         with st.spinner("First start: building the demo company…"):
@@ -108,15 +117,6 @@ def connection():
                 if not Path(path).exists():  # another process may have built it meanwhile
                     demo.build_demo(con, workspace_path=workspace_path())
     return _snapshot(path, db.file_version(path))
-
-
-def engine_label() -> str:
-    """'Spark (local[2]) · lake /data/lake' for the sidebar; '' on DuckDB."""
-    chosen = engine()
-    if chosen.name != "spark":
-        return ""
-    where = chosen.remote or chosen.master or "local[2]"
-    return f"Spark ({where}) · " + (f"lake {chosen.lake}" if chosen.lake else f"catalog {chosen.catalog}")
 
 
 def spark_reload(person) -> None:
@@ -153,7 +153,7 @@ def data_version() -> str:
     Spark, the lake's files (or the catalog's reading)."""
     chosen = engine()
     if chosen.name == "spark":
-        return f"spark:{_spark_place(chosen)}:{_lake_version(chosen.lake, chosen.catalog)}"
+        return f"spark:{chosen}:{_lake_version(chosen.lake, chosen.catalog)}"
     path = db_path()
     version = db.file_version(path)
     return f"{path}:{version}:{_about_the_file(path, version)[0]}"

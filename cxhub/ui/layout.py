@@ -54,7 +54,7 @@ def page_header(page) -> None:
             st.badge("Demo data", icon=":material/science:", color="orange",
                      help="A generated demo company. Import your own data to replace it (see Data & freshness).")
         if gateway.on_spark():
-            st.caption(md(gateway.engine_label()),
+            st.caption(md(gateway.engine().label()),
                        help="Every number is computed by Spark from the lake with the same definitions as on "
                             "the DuckDB file; the rollups are built on Spark when the lake changes, and pages "
                             "receive only small frames.")
