@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from datetime import date, datetime
@@ -157,10 +158,13 @@ def test_spark_builds_the_same_rollups_row_for_row(companies, company):
 
 
 def test_the_cli_prints_the_same_json_on_both_engines(companies):
+    """Whatever the machine's time zone (here UTC+14 for Spark): dates are UTC dates."""
     _, _, path, lake = companies["judged"]
     common = ["kpis", "--start", "2025-03-01", "--end", "2025-03-31", "--format", "json"]
-    run = lambda *a: subprocess.run([sys.executable, "-m", "cxhub.cli", *a], capture_output=True, text=True)
-    duck, sparked = run(*common, "--db", str(path)), run(*common, "--engine", "spark", "--lake", str(lake))
+    run = lambda *a, zone="UTC": subprocess.run([sys.executable, "-m", "cxhub.cli", *a], capture_output=True,
+                                                text=True, env={**os.environ, "TZ": zone})
+    duck = run(*common, "--db", str(path))
+    sparked = run(*common, "--engine", "spark", "--lake", str(lake), zone="Pacific/Kiritimati")
     assert duck.returncode == 0 and sparked.returncode == 0, sparked.stderr[-2000:]
     assert_same(json.loads(duck.stdout), json.loads(sparked.stdout))
 
