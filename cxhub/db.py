@@ -89,7 +89,10 @@ def _move_joint_work_out(cur: duckdb.DuckDBPyConnection, workspace_path: Path | 
 
 # Migrations that are completed by code before or after their SQL runs.
 _BEFORE = {6: _move_joint_work_out}
-_BUILT_AFTER = {4: rollups.refresh}
+# Migrations that add rollups build them from the data present (cxhub/rollups.py).
+_BUILT_AFTER = {4: lambda cur: rollups.build(cur, ("customer_days", "customer_touchpoint_days", "interaction_days")),
+                7: lambda cur: rollups.build(cur, ("survey_days", "order_months", "order_touchpoint_months",
+                                                 "response_context"))}
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -266,7 +266,7 @@ def build_rollups(spark, progress=None) -> None:
     on a large lake: the benchmark and a log can say which)."""
     for rollup in rollups.ROLLUPS:
         started = time.perf_counter()
-        sql = rollup.sql.format(where="true", moments="true")
+        sql = rollup.select()
         spark.sql(f"DROP VIEW IF EXISTS {rollup.name}")
         spark.sql(f"CACHE TABLE {rollup.name} AS {to_spark_sql(sql)}")
         if progress:

@@ -217,6 +217,20 @@ def rows(path, sql):
         con.close()
 
 
+def assert_same_rows(mine: list[tuple], theirs: list[tuple], what: str) -> None:
+    """The same rows in any order; a float to 1e-12 relative (a sum of
+    floats depends on the order the engine adds them in), all else exactly."""
+    def key(row):
+        return repr(tuple(None if isinstance(v, float) else v for v in row))
+    mine, theirs = sorted(mine, key=key), sorted(theirs, key=key)
+    assert len(mine) == len(theirs), what
+    for a, b in zip(mine, theirs):
+        assert [None if isinstance(v, float) else v for v in a] == [None if isinstance(v, float) else v for v in b], \
+            (what, a, b)
+        assert [v for v in a if isinstance(v, float)] == pytest.approx([v for v in b if isinstance(v, float)],
+                                                                      rel=1e-12), (what, a, b)
+
+
 def snapshot(path) -> dict:
     """Every table's rows, to prove that nothing else changed."""
     con = db.connect(path, read_only=True)

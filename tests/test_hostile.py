@@ -27,7 +27,8 @@ from cxhub import cli, db, exports, ingest, rollups
 from cxhub.kpis import Period, scorecard
 from cxhub.plaintext import chart, md
 
-from fixtures import HEADER, TOUCHPOINTS, app, build_judged, load, open_page, rows, snapshot, texts, write
+from fixtures import (HEADER, TOUCHPOINTS, app, assert_same_rows, build_judged, load, open_page, rows, snapshot,
+                      texts, write)
 
 ORDERS = "order_id,customer_id,touchpoint_id,ordered_at,amount\n"
 HEALTH = "touchpoint_id,day,availability_pct,p95_latency_ms,error_rate_pct,incidents\n"
@@ -351,30 +352,47 @@ def test_sigterm_stops_the_server_with_cxhub(judged_db_path, tmp_path):
 # ------------------------------------------------------------------ incremental rollups
 
 def _rollup_rows(path, name):
-    return sorted(rows(path, f"SELECT * FROM {name}"), key=repr)
+    return rows(path, f"SELECT * FROM {name}")
 
 
 def _rebuilt_rows(path, name):
     rollup = next(r for r in rollups.ROLLUPS if r.name == name)
-    return sorted(rows(path, rollup.sql.format(where="true", moments="true")), key=repr)
+    return rows(path, rollup.select())
 
 
 def test_an_import_refreshes_only_what_it_touched_and_gives_a_full_rebuilds_rows(base, tmp_path, monkeypatch):
     monkeypatch.setattr(rollups, "FULL_REBUILD_SHARE", 1.0)  # always the partial path once there is data
+
+    def loaded(table, name, text):
+        assert load(base, table, write(tmp_path, name, text)).rows_rejected == 0
+        for rollup in rollups.ROLLUPS:  # after every import, every rollup as a rebuild from scratch has it
+            assert_same_rows(_rollup_rows(base, rollup.name), _rebuilt_rows(base, rollup.name), (name, rollup.name))
+
     lines = [f"i{n},c{n % 9},{'contact_center' if n % 3 else 'web'},2025-03-{1 + n % 28:02d} {n % 24:02d}:00:00,"
              f"billing,{'true' if n % 4 else 'false'}," for n in range(300)]
-    load(base, "interactions", write(tmp_path, "i1.csv", HEADER + "\n".join(lines) + "\n"))
-    load(base, "customers", write(tmp_path, "c1.csv", "customer_id,signup_date,segment,region\n"
-                                  + "".join(f"c{n},2024-01-01,smb,North\n" for n in range(5))))
+    loaded("interactions", "i1.csv", HEADER + "\n".join(lines) + "\n")
+    loaded("customers", "c1.csv", "customer_id,signup_date,segment,region\n"
+                                  + "".join(f"c{n},2024-01-01,smb,North\n" for n in range(5)))
     # a second day's export: new contacts, one replacing an old one, a customer coming back within 7 days
-    load(base, "interactions", write(tmp_path, "i2.csv", HEADER + "i7,c7,web,2025-03-09 10:00:00,billing,true,\n"
-                                     "n1,c1,web,2025-03-10 08:00:00,support,,\nn2,,web,2025-03-30 08:00:00,,true,\n"))
-    load(base, "customers", write(tmp_path, "c2.csv", "customer_id,signup_date,segment,region\nc2,2024-01-01,consumer,South\n"))
-    load(base, "orders", write(tmp_path, "o1.csv", ORDERS + "".join(
-        f"o{n},c{n % 7},web,2025-0{1 + n % 3}-{1 + n % 27:02d} 10:00:00,{n}\n" for n in range(60))))
-    load(base, "orders", write(tmp_path, "o2.csv", ORDERS + "o3,c3,web,2025-02-15 10:00:00,5\no99,c1,web,2025-03-20,7\n"))
-    for name in ("interaction_days", "customer_days", "customer_touchpoint_days"):
-        assert _rollup_rows(base, name) == _rebuilt_rows(base, name), name
+    loaded("interactions", "i2.csv", HEADER + "i7,c7,web,2025-03-09 10:00:00,billing,true,\n"
+                                     "n1,c1,web,2025-03-10 08:00:00,support,,\nn2,,web,2025-03-30 08:00:00,,true,\n")
+    loaded("customers", "c2.csv", "customer_id,signup_date,segment,region\nc2,2024-01-01,consumer,South\n")
+    loaded("orders", "o1.csv", ORDERS + "".join(
+        f"o{n},c{n % 7},web,2025-0{1 + n % 3}-{1 + n % 27:02d} 10:00:00,{n}\n" for n in range(60)))
+    loaded("orders", "o2.csv", ORDERS + "o3,c3,web,2025-02-15 10:00:00,5\no99,c1,web,2025-03-20,7\n")
+    surveys = "response_id,customer_id,touchpoint_id,responded_at,nps,csat,ces,comment\n"
+    loaded("surveys", "s1.csv", surveys + "".join(
+        f"r{n},c{n % 8},web,2025-0{2 + n % 2}-{1 + n % 27:02d} 12:00:00,{n % 11},,,\n" for n in range(40)))
+    # what answers, months and their buyers saw changes: an order and a contact before answers, an
+    # April order (one of March's buyers came back), a customer moving segment
+    loaded("orders", "o3.csv", ORDERS + "o100,c2,contact_center,2025-02-28 09:00:00,3\n")
+    loaded("orders", "o4.csv", ORDERS + "o101,c4,web,2025-04-02 09:00:00,8\n")
+    loaded("interactions", "i3.csv", HEADER + "n3,c3,web,2025-03-01 08:00:00,billing,false,\n")
+    loaded("customers", "c3.csv", "customer_id,signup_date,segment,region\n"
+                                  "c3,2024-01-01,enterprise,West\nc6,2024-02-01,smb,South\n")
+    # an answer that loses its customer, one that moves to another, a new one
+    loaded("surveys", "s2.csv", surveys + "r1,,web,2025-03-02 12:00:00,5,,,\nr2,c5,web,2025-02-03 12:00:00,9,,,\n"
+                                          "r99,c3,contact_center,2025-03-05 12:00:00,2,,,\n")
 
 
 def test_one_customers_200000_contacts_refresh_in_seconds(base, tmp_path):

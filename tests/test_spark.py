@@ -21,7 +21,7 @@ from cxhub import db, rollups, spark
 from cxhub.cli import scorecard_document
 from cxhub.kpis.period import Filters, Period
 
-from fixtures import build_judged, build_tiny, require, spark_missing
+from fixtures import assert_same_rows, build_judged, build_tiny, require, spark_missing
 
 
 # ------------------------------------------------------------------ without Spark
@@ -152,9 +152,7 @@ def test_spark_builds_the_same_rollups_row_for_row(companies, company):
         columns = [r[0] for r in db.query_rows(duck, f"SELECT column_name FROM information_schema.columns "
                                                      f"WHERE table_name = '{rollup.name}' ORDER BY ordinal_position")]
         select = f"SELECT {', '.join(columns)} FROM {rollup.name}"
-        mine = sorted(db.query_rows(duck, select), key=repr)
-        theirs = sorted(db.query_rows(sparked, select), key=repr)
-        assert len(mine) == len(theirs) and mine == theirs, rollup.name
+        assert_same_rows(db.query_rows(duck, select), db.query_rows(sparked, select), rollup.name)
 
 
 def test_the_cli_prints_the_same_json_on_both_engines(companies):

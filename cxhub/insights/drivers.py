@@ -20,6 +20,7 @@ import numpy as np
 from cxhub.db import query_df
 from cxhub.kpis.period import Filters, Period
 from cxhub.kpis.sources import Source, filtered_rows
+from cxhub.rollups import CONTACT_DAYS, ORDER_DAYS
 
 MIN_ROWS = 100  # fewer responses: no result, with the reason
 MAX_MISSING = 0.20  # a driver missing for more of the rows is left out
@@ -42,44 +43,30 @@ DRIVERS = (
     Driver("incident_day", "An incident at its touchpoint that day", "CIO",
            "CASE WHEN h.touchpoint_id IS NULL THEN NULL WHEN coalesce(h.incidents, 0) > 0 THEN 1 ELSE 0 END"),
     Driver("error_rate", "Error rate of its touchpoint that day", "CIO", "h.error_rate_pct"),
-    Driver("recent_contacts", "The customer's contacts in the 7 days before", "Joint",
-           "CASE WHEN c.customer_id IS NULL THEN NULL ELSE coalesce(k.recent_contacts, 0) END"),
+    Driver("recent_contacts", f"The customer's contacts in the {CONTACT_DAYS} days before", "Joint",
+           "CASE WHEN k.known THEN k.recent_contacts END"),
     Driver("unresolved_contact", "One of those contacts unresolved", "Joint",
-           "CASE WHEN c.customer_id IS NULL THEN NULL ELSE coalesce(k.unresolved_contact, 0) END"),
-    Driver("recent_orders", "The customer's orders in the 90 days before", "CMO",
-           "CASE WHEN c.customer_id IS NULL THEN NULL ELSE coalesce(b.recent_orders, 0) END"),
-    Driver("tenure_days", "Days since the customer signed up", "CMO",
-           "CASE WHEN c.customer_id IS NULL THEN NULL ELSE datediff('day', c.signup_date, r.day) END"),
+           "CASE WHEN k.known THEN k.unresolved_contact END"),
+    Driver("recent_orders", f"The customer's orders in the {ORDER_DAYS} days before", "CMO",
+           "CASE WHEN k.known THEN k.recent_orders END"),
+    Driver("tenure_days", "Days since the customer signed up", "CMO", "k.tenure_days"),
 )
 BY_ID = {d.id: d for d in DRIVERS}
 
-# The responses (filtered as every KPI is), each with its driver values.
+# The responses (filtered as every KPI is), each with its driver values; what
+# is known of its customer (sign-up, contacts and orders before the answer)
+# comes from the response_context rollup (cxhub/rollups.py).
 _ROWS = """
 WITH responses AS (
     SELECT x.response_id, x.customer_id, x.touchpoint_id, x.responded_at AS t, x.d AS day,
            x.{kpi}::DOUBLE AS y, x.ces::DOUBLE AS ces
     FROM ({filtered}) x WHERE x.{kpi} IS NOT NULL
 ),
-contacts AS (
-    SELECT r.response_id, count(*) AS recent_contacts, max(CASE WHEN i.resolved = false THEN 1 ELSE 0 END)
-        AS unresolved_contact
-    FROM responses r JOIN interactions i ON i.customer_id = r.customer_id
-     AND i.occurred_at >= r.t - INTERVAL 7 DAY AND i.occurred_at < r.t
-    GROUP BY r.response_id
-),
-buys AS (
-    SELECT r.response_id, count(*) AS recent_orders
-    FROM responses r JOIN orders o ON o.customer_id = r.customer_id
-     AND o.ordered_at >= r.t - INTERVAL 90 DAY AND o.ordered_at < r.t
-    GROUP BY r.response_id
-),
 rows AS (
     SELECT r.y, {values}
     FROM responses r
     LEFT JOIN system_health h ON h.touchpoint_id = r.touchpoint_id AND h.day = r.day
-    LEFT JOIN customers c ON c.customer_id = r.customer_id
-    LEFT JOIN contacts k ON k.response_id = r.response_id
-    LEFT JOIN buys b ON b.response_id = r.response_id
+    LEFT JOIN response_context k ON k.response_id = r.response_id AND k.d = r.day
 )
 SELECT {pattern} AS pattern, count(*) AS n, {moments}
 FROM rows GROUP BY ALL

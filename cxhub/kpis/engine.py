@@ -22,7 +22,8 @@ from cxhub.kpis.catalog import KPIS, MIN_SAMPLE, kpi
 from cxhub.kpis.status import (coverage, coverage_words, interval, is_small, judge, orders_present, scaled_target, status,
                                status_words, target_for, targets)
 from cxhub.kpis.period import Filters, Period
-from cxhub.kpis.sources import COMPANY, SLICES, SOURCES, customer_days_for, family_query, filtered_rows, source_for
+from cxhub.kpis.sources import (COMPANY, MONTHS_OF, SLICES, SOURCES, customer_days_for, family_query,
+                                 filtered_rows, source_for)
 
 class UnknownValue(ValueError):
     """A filter value that names nothing in the database."""
@@ -118,11 +119,26 @@ def _revenue_spread(con, period: Period, filters: Filters, slice_by: str | None)
     """slice -> standard deviation of what each buyer spent in the period
     (the spread behind revenue per customer's 95% interval)."""
     source = source_for("orders", filters, slice_by, True)
+    if source in MONTHS_OF and period.whole_months == 1:
+        # A month: each buyer's spend was summed, and squared, when the month rollup was built.
+        sql, params = filtered_rows(MONTHS_OF[source], filters, period, slice_by)
+        rows = query_rows(con, f"""
+            SELECT slice, CASE WHEN n > 1 THEN sqrt(greatest(0.0, (squares - total * total / n) / (n - 1))) END
+            FROM (SELECT slice, sum(buyers) AS n, sum(revenue)::DOUBLE AS total, sum(revenue_squares) AS squares
+                  FROM ({sql}) f GROUP BY ALL)""", params)
+        return {sl: sd for sl, sd in rows}
     sql, params = filtered_rows(source, filters, period, slice_by)
-    rows = query_rows(con, f"""
-        SELECT slice, stddev_samp(spent) FROM (
-            SELECT slice, customer_id, sum(amount) AS spent FROM ({sql}) f GROUP BY ALL
-        ) GROUP BY ALL""", params)
+    if source is SOURCES["orders"]:
+        spent = f"SELECT slice, sum(amount) AS spent FROM ({sql}) f GROUP BY slice, customer_id"
+    else:
+        # A rollup row linked to no other day of the period is its buyer's whole spend: only
+        # buyers of several days in the period need adding up.
+        sql = (f"SELECT *, (prev_day IS NULL OR prev_day < ?) AND (next_day IS NULL OR next_day > ?) AS alone "
+               f"FROM ({sql}) f")
+        params = [period.start, period.end, *params]
+        spent = (f"WITH f AS ({sql}) SELECT slice, amount AS spent FROM f WHERE alone "
+                 "UNION ALL SELECT slice, sum(amount) FROM f WHERE NOT alone GROUP BY slice, customer_id")
+    rows = query_rows(con, f"SELECT slice, stddev_samp(spent) FROM ({spent}) GROUP BY ALL", params)
     return {sl: sd for sl, sd in rows}
 
 

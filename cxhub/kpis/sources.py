@@ -29,6 +29,7 @@ class Source:
     touchpoint_kind: bool = False
     dated_by_timestamp: bool = True
     sql_file: str = ""  # kpis/sql/<sql_file>.sql; default: the table's name
+    counts_file: str = ""  # kpis/sql/<counts_file>.sql: the counts the family's file turns into KPIs
 
     def __post_init__(self):
         if not self.sql_file:
@@ -37,7 +38,7 @@ class Source:
 
 SOURCES = {
     "orders": Source("orders", "ordered_at", "x.customer_id, x.amount"),
-    "surveys": Source("surveys", "responded_at", "x.touchpoint_id, x.nps, x.csat, x.ces"),
+    "surveys": Source("surveys", "responded_at", "x.touchpoint_id, x.nps, x.csat, x.ces", counts_file="surveys_counts"),
     "interactions": Source(
         "interactions", "occurred_at",
         "x.customer_id, x.occurred_at, x.resolved, tp.kind, "
@@ -55,9 +56,23 @@ SOURCES = {
 # from far fewer rows; source_for says when each may be used.
 CUSTOMER_DAYS = Source("customer_days", "d",
                          "x.customer_id, x.orders, x.amount, x.first_day, x.prev_day, x.next_day",
-                         dated_by_timestamp=False)
+                         dated_by_timestamp=False, counts_file="customer_days_counts")
 CUSTOMER_TOUCHPOINT_DAYS = Source("customer_touchpoint_days", "d", CUSTOMER_DAYS.columns,
-                                    dated_by_timestamp=False, sql_file="customer_days")
+                                    dated_by_timestamp=False, sql_file="customer_days",
+                                    counts_file="customer_days_counts")
+# The same counted per calendar month (with segment and region): whole-month periods only.
+ORDER_MONTHS = Source("order_months", "month",
+                      "x.buyers, x.single_order_buyers, x.revenue, x.revenue_squares, x.came_back",
+                      customer_columns=True, dated_by_timestamp=False, sql_file="customer_days",
+                      counts_file="order_months_counts")
+ORDER_TOUCHPOINT_MONTHS = Source("order_touchpoint_months", "month", ORDER_MONTHS.columns,
+                                 customer_columns=True, dated_by_timestamp=False, sql_file="customer_days",
+                                 counts_file="order_months_counts")
+MONTHS_OF = {CUSTOMER_DAYS: ORDER_MONTHS, CUSTOMER_TOUCHPOINT_DAYS: ORDER_TOUCHPOINT_MONTHS}
+SURVEY_DAYS = Source("survey_days", "d",
+                     "x.touchpoint_id, x.n_nps, x.promoters, x.detractors, x.n_csat, x.satisfied, x.n_ces, "
+                     "x.ces_sum, x.ces_squares", customer_columns=True, dated_by_timestamp=False,
+                     sql_file="surveys", counts_file="survey_days_counts")
 INTERACTION_DAYS = Source("interaction_days", "d", "x.known, x.interactions, x.resolved_n, x.first_contact, tp.kind",
                             customer_columns=True, touchpoint_kind=True, dated_by_timestamp=False)
 
@@ -72,10 +87,12 @@ def customer_days_for(filters: Filters, slice_by: str | None) -> Source | None:
 
 def source_for(family: str, filters: Filters, slice_by: str | None, use_rollups: bool) -> Source:
     """The rollup when it gives the fact table's numbers, else the fact table.
-    interaction_days keeps every dimension a filter or slice needs."""
+    interaction_days and survey_days keep every dimension a filter or slice needs."""
     rollup = None
     if use_rollups and family == "interactions":
         rollup = INTERACTION_DAYS
+    elif use_rollups and family == "surveys":
+        rollup = SURVEY_DAYS
     elif use_rollups and family == "orders":
         rollup = customer_days_for(filters, slice_by)
     return rollup or SOURCES[family]
@@ -168,10 +185,15 @@ def family_query(family: str, periods: Sequence[Period], filters: Filters, slice
     if slice_by not in (None, *SLICES):
         raise ValueError(f"cannot slice by {slice_by!r}; use one of {', '.join(SLICES)}")
     source = source_for(family, filters, slice_by, use_rollups)
+    if source in MONTHS_OF and all(p.whole_months == 1 for p in periods):
+        source = MONTHS_OF[source]
     # Retention needs each period's previous period too.
     span = Period(min(p.previous().start for p in periods), max(p.end for p in periods))
     periods_sql, periods_params = periods_values(periods)
     filtered_sql, filtered_params = filtered_rows(source, filters, span, slice_by)
-    sql = family_sql(source.sql_file).format(prelude=PRELUDE.format(periods=periods_sql, filtered=filtered_sql),
-                                              min_sample=MIN_SAMPLE)
+    # A family read from several sources has its KPIs in one file and each source's counts in another.
+    template = family_sql(source.sql_file)
+    if source.counts_file:
+        template = template.replace("{counts}", family_sql(source.counts_file))
+    sql = template.format(prelude=PRELUDE.format(periods=periods_sql, filtered=filtered_sql), min_sample=MIN_SAMPLE)
     return sql, periods_params + filtered_params

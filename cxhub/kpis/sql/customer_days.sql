@@ -1,31 +1,10 @@
 -- retention_rate, churn_rate, repeat_purchase_rate, revenue_per_customer
--- per (pid, slice), from the customer_days rollup: the same numbers as
--- orders.sql. Each row knows its customer's previous and next day with an
--- order, so distinct buyers and retained customers are counted in one pass,
--- without a self-join:
---   a customer's last day in X is the row whose next day is after X;
---   a customer of the previous period Q is retained when their last day in
---   Q is followed by a day in P (P starts the day after Q ends).
--- One scan serves both periods (a CTE read twice would be materialized).
--- count(*) FILTER, not count_if: the latter is null when every input is.
+-- per (pid, slice), from the customer-days or month rollups: the same
+-- numbers as orders.sql. The counts CTE comes from the rollup's counts file
+-- (customer_days_counts.sql or order_months_counts.sql): per (pid, slice),
+-- buyers, single_order_buyers, revenue, base, retained.
 WITH {prelude},
-roles AS (
-    SELECT pid, d, true AS in_p FROM period_days
-    UNION ALL
-    SELECT pid, d, false AS in_p FROM previous_days
-),
-counts AS (
-    SELECT r.pid, f.slice,
-        count(*) FILTER (WHERE r.in_p AND (f.next_day IS NULL OR f.next_day > pr.p_end)) AS buyers,
-        count(*) FILTER (WHERE r.in_p AND f.orders = 1
-                         AND (f.prev_day IS NULL OR f.prev_day < pr.p_start)
-                         AND (f.next_day IS NULL OR f.next_day > pr.p_end)) AS single_order_buyers,
-        sum(f.amount) FILTER (WHERE r.in_p) AS revenue,
-        count(*) FILTER (WHERE NOT r.in_p AND (f.next_day IS NULL OR f.next_day > pr.prev_end)) AS base,
-        count(*) FILTER (WHERE NOT r.in_p AND f.next_day >= pr.p_start AND f.next_day <= pr.p_end) AS retained
-    FROM roles r JOIN filtered f ON f.d = r.d JOIN periods pr ON pr.pid = r.pid
-    GROUP BY ALL
-)
+{counts}
 SELECT pid, slice,
     100.0 * retained / nullif(base, 0)           AS retention_rate,
     base                                AS retention_rate__n,

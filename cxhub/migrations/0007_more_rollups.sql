@@ -1,0 +1,6 @@
+-- Rollups survey_days (answers counted per day, touchpoint, segment and
+-- region), order_months and order_touchpoint_months (the customer-days
+-- rollups counted per calendar month) and response_context (each survey
+-- answer's contacts and orders before it). Their definitions live in
+-- cxhub/rollups.py; the migration builds them from the data already present,
+-- in this migration's transaction, and every later load refreshes them.
