@@ -407,6 +407,7 @@ def _interactions(cur, p: Calendar) -> None:
         INSERT INTO interactions
         SELECT interaction_id, customer_id, touchpoint_id, occurred_at, intent, resolved, handle_seconds
         FROM demo_interaction
+        ORDER BY occurred_at, interaction_id  -- as daily exports arrive: a period's scan reads its days only
     """)
 
 
@@ -475,6 +476,7 @@ def _surveys(cur, p: Calendar) -> None:
          AND c.touchpoint_id = CASE WHEN rnd(s.i, s.key2, 'which') < 0.6 AND s.tone <> 'neu'
                                     THEN s.touchpoint_id ELSE '*' END
          AND c.idx = CAST(floor(rnd(s.i, s.key2, 'cidx') * c.of_n) AS INTEGER)
+        ORDER BY 4, 1  -- in time order, as daily exports arrive
     """)
 
 
@@ -503,6 +505,7 @@ def _orders(cur, p: Calendar) -> None:
             month + to_seconds(CAST(floor(rnd(i, k * 10 + j, 'otime') * 86400 * (last_day(month) - month + 1)) AS BIGINT)),
             round((CASE segment {spend} END) * (0.4 + 1.2 * rnd(i, k * 10 + j, 'amount')) * (0.9 + 0.2 * season), 2)
         FROM expanded
+        ORDER BY 4, 1  -- in time order, as daily exports arrive
     """)
 
 
