@@ -84,14 +84,16 @@ def mark_alerts(fig: go.Figure, found: list[dict], labels: dict[str, str] | None
     (insights' "what just broke"; the top holds the incident markers and the
     scope); hovering it says what broke and by how much."""
     labels = labels or {}
-    for a in found:
-        if not a["bad"]:
-            continue
-        fig.add_annotation(
-            x=pd.Timestamp(a["day"]), y=0, xref="x", yref="paper", yanchor="bottom", showarrow=False, text="◆",
-            font=dict(size=13, color=STATUS_COLORS["amber"]),
-            hovertext=plain(f"{a['day']}: {labels.get(a['metric'], a['metric'])} {a['kind']}, "
-                            f"{a['value']:,.2f} against {a['expected']:,.2f} expected"))  # not a KPI value
+    # One layout update: add_annotation one by one re-validates every annotation each time.
+    markers = [
+        dict(x=pd.Timestamp(a["day"]), y=0, xref="x", yref="paper", yanchor="bottom", showarrow=False, text="◆",
+             font=dict(size=13, color=STATUS_COLORS["amber"]),
+             hovertext=plain(f"{a['day']}: {labels.get(a['metric'], a['metric'])} {a['kind']}, "
+                             f"{a['value']:,.2f} against {a['expected']:,.2f} expected"))  # not a KPI value
+        for a in found if a["bad"]
+    ]
+    if markers:
+        fig.update_layout(annotations=list(fig.layout.annotations or ()) + markers)
     return fig
 
 

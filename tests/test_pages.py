@@ -77,6 +77,22 @@ def test_changing_a_filter_updates_the_url(demo_db_path, monkeypatch):
     assert "Q3 2026 vs Q2 2026" in texts(at)
 
 
+def test_a_segment_filter_reuses_what_just_broke(demo_db_path, monkeypatch):
+    """Alert series are per touchpoint: choosing a segment redraws the KPIs,
+    not the alerts (a new filter costs only what it changes)."""
+    import streamlit as st
+    from cxhub.insights import alerts
+
+    asked, real = [], alerts.alerts
+    monkeypatch.setattr(alerts, "alerts", lambda con, period, filters: asked.append(filters) or real(con, period, filters))
+    st.cache_data.clear()
+    at = app(demo_db_path, monkeypatch)
+    at.multiselect(key="f_segment").set_value(["smb"]).run()
+    assert not at.exception
+    assert at.query_params["segment"] == "smb"
+    assert len(asked) == 1 and not asked[0].segments
+
+
 def test_drill_down_to_a_touchpoint_keeps_the_period(demo_db_path, monkeypatch):
     at = app(demo_db_path, monkeypatch, {"period": "custom", "start": "2026-05-01", "end": "2026-05-31"})
     links = [p for p in at.get("page_link") if p.proto.label == "Mobile app"]

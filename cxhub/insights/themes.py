@@ -10,6 +10,8 @@ the engine row by row, and only the period's (and its predecessor's)."""
 
 from __future__ import annotations
 
+import functools
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -61,8 +63,12 @@ def fit(texts: list[str], k: int):
     from sklearn.decomposition import NMF  # loaded with the first themes
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectoriser = TfidfVectorizer(stop_words="english", ngram_range=(1, 2), min_df=2, max_df=0.5,
-                                 max_features=MAX_FEATURES, sublinear_tf=True)
+    # The same words and word pairs as the vectoriser's own analysis, each distinct text analysed
+    # once: comments repeat ("great service"), and analysing text is most of the cost.
+    analyse = functools.lru_cache(maxsize=None)(
+        TfidfVectorizer(stop_words="english", ngram_range=(1, 2)).build_analyzer())
+    vectoriser = TfidfVectorizer(analyzer=analyse, min_df=2, max_df=0.5, max_features=MAX_FEATURES,
+                                 sublinear_tf=True)
     matrix = vectoriser.fit_transform(texts)
     k = max(1, min(k, matrix.shape[1], matrix.shape[0]))
     model = NMF(n_components=k, init="nndsvda", random_state=0, max_iter=400)
@@ -94,6 +100,7 @@ def themes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Fi
     else:
         previous = np.array([], dtype=int)
     vocabulary = vectoriser.get_feature_names_out()
+    texts = now["comment"].tolist()  # a list: indexing a frame's column per comment is slow
     rows = []
     for t in range(weights.shape[1]):
         members = np.flatnonzero(strongest == t)
@@ -104,7 +111,7 @@ def themes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters = Fi
         closest = members[np.argsort(weights[members, t])[::-1]]
         examples, seen = [], set()
         for i in closest:  # the most typical comments, each text once
-            text = now["comment"].iloc[i]
+            text = texts[i]
             if text not in seen:
                 seen.add(text)
                 examples.append(text)

@@ -195,6 +195,8 @@ def _insight(version: str, name: str, period: Period, filters: Filters, params: 
 def insight(name: str, period: Period, filters: Filters = Filters(), **params):
     """drivers, alerts or themes (cxhub/insights/), cached on the data
     version; themes unmasked here: a page masks them for its viewer."""
+    if name == "alerts":  # series are per touchpoint: a segment or region does not change them
+        filters = Filters(touchpoints=filters.touchpoints)
     return _insight(data_version(), name, period, filters, tuple(sorted(params.items())))
 
 
