@@ -8,8 +8,9 @@ what it touched (the customers whose orders changed, and the months whose
 counts they change; the days whose contacts or answers, or whose
 customers' first-contact outcome, changed; the answers a new contact or
 order precedes), so its cost grows with the file, not with the database; a
-build or a migration rebuilds them whole. The KPI engine reads a rollup only where it gives the
-same numbers as the fact tables (tests/test_rollups.py checks both ways).
+build or a migration rebuilds them whole. The KPI engine reads a rollup
+only where it gives the same numbers as the fact tables
+(tests/test_rollups.py checks both ways).
 """
 
 from __future__ import annotations
@@ -229,7 +230,8 @@ ROLLUPS = (
 
 
 def build(con, names: tuple[str, ...]) -> None:
-    """Build the named rollups whole (a migration that adds one)."""
+    """Build the named rollups whole, in ROLLUPS' order (a migration that
+    adds them, or a refresh that touched too much to narrow)."""
     for rollup in ROLLUPS:
         if rollup.name in names:
             con.execute(f"CREATE OR REPLACE TABLE {rollup.name} AS {rollup.select()}")
