@@ -87,12 +87,9 @@ def _move_joint_work_out(cur: duckdb.DuckDBPyConnection, workspace_path: Path | 
         workspace.move_in(workspace_path, tables, source="the analytics file at schema version 5")
 
 
-# Migrations that are completed by code before or after their SQL runs.
+# Migrations that are completed by code before their SQL runs. (A migration that adds rollups
+# builds them after its SQL, from the data present: each rollup says which, rollups.added_in.)
 _BEFORE = {6: _move_joint_work_out}
-# Migrations that add rollups build them from the data present (cxhub/rollups.py).
-_BUILT_AFTER = {4: lambda cur: rollups.build(cur, ("customer_days", "customer_touchpoint_days", "interaction_days")),
-                7: lambda cur: rollups.build(cur, ("survey_days", "order_months", "order_touchpoint_months",
-                                                 "response_context"))}
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -159,8 +156,7 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None,
             if version in _BEFORE:
                 _BEFORE[version](cur, workspace_path)
             cur.execute(sql)
-            if version in _BUILT_AFTER:
-                _BUILT_AFTER[version](cur)
+            rollups.build(cur, tuple(r.name for r in rollups.ROLLUPS if r.added_in == version))
             cur.execute("INSERT INTO schema_version VALUES (?, ?, ?)", [version, name, utc_now()])
         applied.append(version)
     return applied

@@ -39,6 +39,7 @@ class Rollup:
     fact: str = ""
     fact_time: str = ""
     reach_back: int = 0
+    added_in: int = 0  # the analytics schema version whose migration builds it from the data present
 
     @property
     def key(self) -> str:
@@ -69,19 +70,20 @@ def _customer_days(keys: str) -> str:
         """
 
 
-def _order_months(days: str, keys: str) -> str:
+def _order_months(days: str, *keys: str) -> str:
     """The customer-days rollup `days` counted per calendar month (and `keys`),
     with the customer's segment and region: what retention, repeat purchase
     and revenue per customer (and its spread) need for whole-month periods.
     A customer's month is one buyer; their last day in it links to their
     next day with an order."""
+    of_days, of_months = "".join(f", x.{k}" for k in keys), "".join(f", m.{k}" for k in keys)
     return f"""
         WITH customer_months AS (
-            SELECT x.customer_id{keys}, date_trunc('month', x.d)::DATE AS month, sum(x.orders) AS orders,
+            SELECT x.customer_id{of_days}, date_trunc('month', x.d)::DATE AS month, sum(x.orders) AS orders,
                    sum(x.amount) AS spent, max(x.next_day) AS next_day
             FROM {days} x WHERE {{where}} GROUP BY ALL
         )
-        SELECT m.month{keys.replace("x.", "m.")}, c.segment, c.region,
+        SELECT m.month{of_months}, c.segment, c.region,
                count(*) AS buyers,
                count(*) FILTER (WHERE m.orders = 1) AS single_order_buyers,
                sum(m.spent) AS revenue,
@@ -102,14 +104,14 @@ ROLLUPS = (
         "revenue per customer and cohort retention read it: who bought in a period, and who came back, "
         "are counted in one pass without a self-join.",
         ("orders",), "customer",
-        _customer_days("customer_id"),
+        _customer_days("customer_id"), added_in=4,
     ),
     Rollup(
         "customer_touchpoint_days",
         "The same per customer, touchpoint and day, the links running within the touchpoint: what "
         "those KPIs read for one touchpoint, or touchpoint by touchpoint.",
         ("orders",), "customer",
-        _customer_days("customer_id, touchpoint_id"),
+        _customer_days("customer_id, touchpoint_id"), added_in=4,
     ),
     Rollup(
         "interaction_days",
@@ -118,7 +120,7 @@ ROLLUPS = (
         "repeat contact by the same customer within 7 days. FCR, single-customer-view coverage and "
         "digital share read it.",
         ("interactions", "customers"), "day",
-        fact="interactions", fact_time="occurred_at", reach_back=REPEAT_DAYS,
+        fact="interactions", fact_time="occurred_at", reach_back=REPEAT_DAYS, added_in=4,
         sql=f"""
         WITH scope AS (SELECT * FROM interactions x WHERE {{where}}),
         moments AS (
@@ -155,7 +157,7 @@ ROLLUPS = (
         "answers, promoters and detractors; CSAT answers and satisfied ones; CES answers, their sum and "
         "sum of squares. NPS, CSAT, CES, their 95% intervals and channel consistency read it.",
         ("surveys", "customers"), "day",
-        fact="surveys", fact_time="responded_at",
+        fact="surveys", fact_time="responded_at", added_in=7,
         sql="""
         SELECT x.responded_at::DATE AS d, x.touchpoint_id, c.segment, c.region,
                count(x.nps) AS n_nps,
@@ -180,13 +182,13 @@ ROLLUPS = (
         "the next month. A period of whole single months reads a few thousand rows here instead of a "
         "million customer-days.",
         ("orders", "customers"), "month",
-        _order_months("customer_days", ""),
+        _order_months("customer_days"), added_in=7,
     ),
     Rollup(
         "order_touchpoint_months",
         "The same per touchpoint, from customer_touchpoint_days.",
         ("orders", "customers"), "month",
-        _order_months("customer_touchpoint_days", ", x.touchpoint_id"),
+        _order_months("customer_touchpoint_days", "touchpoint_id"), added_in=7,
     ),
     Rollup(
         "response_context",
@@ -225,6 +227,7 @@ ROLLUPS = (
         LEFT JOIN buys b ON b.response_id = r.response_id
         ORDER BY d, r.response_id
         """,
+        added_in=7,
     ),
 )
 

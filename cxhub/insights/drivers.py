@@ -58,8 +58,7 @@ BY_ID = {d.id: d for d in DRIVERS}
 # comes from the response_context rollup (cxhub/rollups.py).
 _ROWS = """
 WITH responses AS (
-    SELECT x.response_id, x.customer_id, x.touchpoint_id, x.responded_at AS t, x.d AS day,
-           x.{kpi}::DOUBLE AS y, x.ces::DOUBLE AS ces
+    SELECT x.response_id, x.touchpoint_id, x.d AS day, x.{kpi}::DOUBLE AS y, x.ces::DOUBLE AS ces
     FROM ({filtered}) x WHERE x.{kpi} IS NOT NULL
 ),
 rows AS (
@@ -88,8 +87,7 @@ def driver_moments(con: duckdb.DuckDBPyConnection, kpi: str, period: Period, fil
     """Per pattern of missing drivers: n, means and covariances (one query)."""
     if kpi not in OUTCOMES:
         raise ValueError(f"unknown outcome {kpi!r}; use one of {', '.join(OUTCOMES)}")
-    source = Source("surveys", "responded_at", "x.response_id, x.customer_id, x.touchpoint_id, x.responded_at, "
-                                              "x.nps, x.csat, x.ces")
+    source = Source("surveys", "responded_at", "x.response_id, x.touchpoint_id, x.nps, x.csat, x.ces")
     filtered, params = filtered_rows(source, filters, period, None)
     columns = ["y", *(d.id for d in DRIVERS)]
     pattern, moments = _moments_sql(columns)
