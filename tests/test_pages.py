@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from cxhub import access, db, joint, workspace
+from cxhub.kpis import KPIS
 
 from fixtures import app, open_page, texts
 
@@ -125,7 +126,7 @@ def test_first_start_without_a_database_builds_the_demo(tmp_path, monkeypatch):
     con = db.connect(path)  # the app holds it read-write in this process: same configuration
     assert db.query_rows(con, "SELECT count(*) > 0 FROM customers") == [(True,)]
     assert any("Demo data" in m.value for m in at.sidebar.markdown)
-    assert len(at.metric) == 14
+    assert len(at.metric) == len(KPIS)  # a tile per KPI of the catalog
 
 
 def test_data_page_upload_dry_run_then_load(tiny_db_path, monkeypatch):

@@ -18,7 +18,9 @@ from cxhub.kpis.period import Filters, Period
 
 # What each family reads: its table, the column that dates a row, the columns
 # it needs, whether segment and region reach it through its customer (or are
-# its own columns, in a rollup), and whether the touchpoints' kind is joined in.
+# its own columns, in a rollup), whether the touchpoints' kind is joined in,
+# and the file that counts what the family's KPIs are made of from it. A
+# family's KPIs are written once, in kpis/sql/<family>.sql, over those counts.
 @dataclass(frozen=True)
 class Source:
     table: str
@@ -28,27 +30,22 @@ class Source:
     customer_columns: bool = False  # segment and region are columns of the table
     touchpoint_kind: bool = False
     dated_by_timestamp: bool = True
-    sql_file: str = ""  # kpis/sql/<sql_file>.sql; default: the table's name
-    counts_file: str = ""  # kpis/sql/<counts_file>.sql: the counts the family's file turns into KPIs
-
-    def __post_init__(self):
-        if not self.sql_file:
-            object.__setattr__(self, "sql_file", self.table)
+    counts_file: str = ""  # kpis/sql/<counts_file>.sql: the counts its family's file turns into KPIs
 
 
 SOURCES = {
-    "orders": Source("orders", "ordered_at", "x.customer_id, x.amount"),
+    "orders": Source("orders", "ordered_at", "x.customer_id, x.amount", counts_file="orders_counts"),
     "surveys": Source("surveys", "responded_at", "x.touchpoint_id, x.nps, x.csat, x.ces", counts_file="surveys_counts"),
     "interactions": Source(
         "interactions", "occurred_at",
         "x.customer_id, x.occurred_at, x.resolved, tp.kind, "
         "x.customer_id IN (SELECT customer_id FROM customers) AS known",
-        touchpoint_kind=True,
+        touchpoint_kind=True, counts_file="interactions_counts",
     ),
     # system_health has no customer: segment and region do not narrow it.
     "health": Source(
         "system_health", "day", "x.availability_pct, x.p95_latency_ms, x.incidents", customer_filters=False,
-        dated_by_timestamp=False, sql_file="health",
+        dated_by_timestamp=False,
     ),
 }
 
@@ -58,23 +55,22 @@ CUSTOMER_DAYS = Source("customer_days", "d",
                          "x.customer_id, x.orders, x.amount, x.first_day, x.prev_day, x.next_day",
                          dated_by_timestamp=False, counts_file="customer_days_counts")
 CUSTOMER_TOUCHPOINT_DAYS = Source("customer_touchpoint_days", "d", CUSTOMER_DAYS.columns,
-                                    dated_by_timestamp=False, sql_file="customer_days",
-                                    counts_file="customer_days_counts")
+                                    dated_by_timestamp=False, counts_file="customer_days_counts")
 # The same counted per calendar month (with segment and region): whole-month periods only.
 ORDER_MONTHS = Source("order_months", "month",
                       "x.buyers, x.single_order_buyers, x.revenue, x.revenue_squares, x.came_back",
-                      customer_columns=True, dated_by_timestamp=False, sql_file="customer_days",
-                      counts_file="order_months_counts")
+                      customer_columns=True, dated_by_timestamp=False, counts_file="order_months_counts")
 ORDER_TOUCHPOINT_MONTHS = Source("order_touchpoint_months", "month", ORDER_MONTHS.columns,
-                                 customer_columns=True, dated_by_timestamp=False, sql_file="customer_days",
+                                 customer_columns=True, dated_by_timestamp=False,
                                  counts_file="order_months_counts")
 MONTHS_OF = {CUSTOMER_DAYS: ORDER_MONTHS, CUSTOMER_TOUCHPOINT_DAYS: ORDER_TOUCHPOINT_MONTHS}
 SURVEY_DAYS = Source("survey_days", "d",
                      "x.touchpoint_id, x.n_nps, x.promoters, x.detractors, x.n_csat, x.satisfied, x.n_ces, "
                      "x.ces_sum, x.ces_squares", customer_columns=True, dated_by_timestamp=False,
-                     sql_file="surveys", counts_file="survey_days_counts")
+                     counts_file="survey_days_counts")
 INTERACTION_DAYS = Source("interaction_days", "d", "x.known, x.interactions, x.resolved_n, x.first_contact, tp.kind",
-                            customer_columns=True, touchpoint_kind=True, dated_by_timestamp=False)
+                            customer_columns=True, touchpoint_kind=True, dated_by_timestamp=False,
+                            counts_file="interaction_days_counts")
 
 
 def customer_days_for(filters: Filters, slice_by: str | None) -> Source | None:
@@ -191,8 +187,8 @@ def family_query(family: str, periods: Sequence[Period], filters: Filters, slice
     span = Period(min(p.previous().start for p in periods), max(p.end for p in periods))
     periods_sql, periods_params = periods_values(periods)
     filtered_sql, filtered_params = filtered_rows(source, filters, span, slice_by)
-    # A family read from several sources has its KPIs in one file and each source's counts in another.
-    template = family_sql(source.sql_file)
+    # The family's KPIs, over the counts its source gives.
+    template = family_sql(family)
     if source.counts_file:
         template = template.replace("{counts}", family_sql(source.counts_file))
     sql = template.format(prelude=PRELUDE.format(periods=periods_sql, filtered=filtered_sql), min_sample=MIN_SAMPLE)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from cxhub import db, demo, joint, pack, workspace
+from cxhub.kpis import KPIS
 from cxhub.kpis.period import month_end, preset_period
 from app_pages import joint_priorities as page_module
 from fixtures import require, spark_missing
@@ -146,7 +147,7 @@ def test_page_in_browser(browser, server, path, heading, sections, shot):
         _settled(page)
         assert page.locator('[data-testid="stException"]').count() == 0, "a Streamlit exception is shown"
         if path == "":
-            assert page.locator('[data-testid="stMetric"]').count() == 14
+            assert page.locator('[data-testid="stMetric"]').count() == len(KPIS)
             assert page.get_by_text("Demo data").count() >= 1
     finally:
         page.close()
@@ -167,7 +168,7 @@ def spark_server(server, database, browser, tmp_path_factory):
         sys.executable, "-m", "cxhub.cli", "serve", "--db", str(database), "--engine", "spark", "--lake", str(lake)])
 
 
-def _tiles(page, expected: int = 14) -> dict[str, str]:
+def _tiles(page, expected: int = len(KPIS)) -> dict[str, str]:
     """The Overview's tiles, label → value, once all of them are drawn."""
     page.locator('[data-testid="stMetricValue"]').nth(expected - 1).wait_for(timeout=120_000)
     _settled(page)
@@ -190,7 +191,7 @@ def test_every_page_on_spark_in_the_browser(browser, server, spark_server, path,
         if path == "":
             on_duckdb = open_and_wait(browser, server, heading, "overview.png")
             try:
-                assert len(_tiles(page)) == 14 and _tiles(page) == _tiles(on_duckdb)
+                assert len(_tiles(page)) == len(KPIS) and _tiles(page) == _tiles(on_duckdb)
             finally:
                 on_duckdb.close()
     finally:

@@ -1,4 +1,4 @@
--- The counts customer_days.sql turns into KPIs, from the customer-days rollups
+-- The counts orders.sql turns into KPIs, from the customer-days rollups
 -- for any periods: one scan serves each period and its previous one (a CTE
 -- read twice would be materialized). Each row knows its customer's previous
 -- and next day with an order:

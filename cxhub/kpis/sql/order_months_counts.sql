@@ -1,4 +1,4 @@
--- The counts customer_days.sql turns into KPIs, from the order_months
+-- The counts orders.sql turns into KPIs, from the order_months
 -- rollups when every period is one calendar month: a month's buyers are
 -- counted by the month; a period's retention base is its previous month's
 -- buyers and its retained customers those of them who came back.
