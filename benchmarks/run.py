@@ -7,8 +7,10 @@ Measures, on a demo database of the given size (built once and reused):
 demo build time and size; import rates from CSV and Parquet; each KPI engine
 call the pages make (cold = first call on a fresh connection, warm = median
 of repeats); each page's full script run under AppTest, cold and warm, with
-the peak RSS of that process; the Overview in a fresh process, for a new
-session on a warm server and on a rerun; `cxhub kpis` as a new process; a
+the peak RSS of that process; the Overview on real servers, asked for over
+their websocket as a browser asks (a server just started with no warm-up, a
+new session, a rerun; `cxhub serve`'s warm-up and its first visitor; and,
+with Chromium, how long the browser takes to draw it); `cxhub kpis` as a new process; a
 score and a decision saved to the workspace; and, in the same run, a pandas
 baseline (read the fact tables, group by: how a typical dashboard computes
 the Overview) and the DuckDB floor (the Overview's SQL run directly), with
@@ -21,12 +23,15 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -222,12 +227,10 @@ def floor_and_baseline(path: Path, repeats: int) -> dict:
 
 
 PAGE_SCRIPT = r"""
-import time
-started = time.perf_counter()  # a fresh process: everything from here is what a first visitor waits for
 import json, os, sys
 sys.path.insert(0, os.environ["CX_TESTS"])
+import time
 from streamlit.testing.v1 import AppTest
-streamlit_loaded = time.perf_counter()  # a Streamlit server has this loaded before anyone connects
 from fixtures import open_page
 out, rss = {}, {}
 
@@ -242,16 +245,6 @@ def peak_rss_mb():
 import streamlit as st
 at = AppTest.from_file(os.environ["CX_APP"], default_timeout=600).run()
 assert not at.exception, at.exception
-fresh, served = time.perf_counter() - started, time.perf_counter() - streamlit_loaded
-# What `cxhub serve` does before it opens its port (cxhub/ui/serving.py): the
-# next visitor is a new session on a warm server.
-t0 = time.perf_counter(); visitor = AppTest.from_file(os.environ["CX_APP"], default_timeout=600).run()
-session = time.perf_counter() - t0
-assert not visitor.exception, visitor.exception
-t0 = time.perf_counter(); visitor.run(); rerun = time.perf_counter() - t0
-out["Overview, fresh process (all imports)"] = {"cold": fresh, "warm": 0.0}
-out["Overview, fresh server, no warm-up"] = {"cold": served, "warm": 0.0}
-out["Overview, new session on a warm server"] = {"cold": session, "warm": rerun}
 # cold = the page with empty data caches (what a new filter costs); warm = again
 # Record every query the pages send (the engine's and the gateway's), to
 # replay the Overview's own SQL straight on DuckDB: the floor under the page.
@@ -323,6 +316,116 @@ out["peak_rss_mb"] = max(rss.values())
 out["peak_rss_mb_after_each_page"] = rss
 print(json.dumps(out))
 """
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server(command: list[str], path: Path, port: int) -> tuple[subprocess.Popen, float]:
+    """A dashboard server on the database; returns it and the seconds until
+    its port answered (for `cxhub serve`, its warm-up)."""
+    env = dict(os.environ, CXHUB_DB=str(path))
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([*command, str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+            return proc, time.perf_counter() - t0
+        except OSError:
+            if proc.poll() is not None or time.perf_counter() - t0 > 1800:
+                proc.kill()
+                raise RuntimeError(f"{' '.join(command)}: the server did not start")
+            time.sleep(0.2)
+
+
+def _overview_runs(port: int, runs: int) -> list[float]:
+    """A visitor on the Overview, as a browser talks to the server (its
+    websocket): the seconds from asking for a run of the page to the server's
+    "script finished", for the first run of the session and each rerun."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    ask = BackMsg()
+    ask.rerun_script.query_string = ""
+    ask.rerun_script.page_script_hash = ""
+    seconds = []
+    with connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None) as ws:
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            ws.send(ask.SerializeToString())
+            while not ForwardMsg.FromString(ws.recv()).HasField("script_finished"):
+                pass
+            seconds.append(time.perf_counter() - t0)
+            time.sleep(0.3)  # a person between two clicks
+    return seconds
+
+
+def _drawn_in_chromium(port: int) -> dict:
+    """Seconds from asking for the address to every tile drawn and to the
+    last panel (what just broke) filled, in headless Chromium on this
+    machine; {} without Chromium or Playwright."""
+    chromium = shutil.which("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {}
+    if not chromium:
+        return {}
+    from cxhub.kpis import KPIS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update"])
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        t0 = time.perf_counter()
+        page.goto(f"http://127.0.0.1:{port}", wait_until="commit")
+        page.locator('[data-testid="stMetricValue"]').nth(len(KPIS) - 1).wait_for(timeout=120_000)
+        tiles = time.perf_counter() - t0
+        page.get_by_text(re.compile(r"alert\(s\),|No alert in this period")).first.wait_for(timeout=120_000)
+        whole = time.perf_counter() - t0
+        browser.close()
+    return {"cold": tiles, "warm": whole}
+
+
+def served(path: Path, repeats: int) -> dict:
+    """The Overview on real servers, as visitors meet it: `streamlit run
+    app.py` just started (no warm-up: the first visitor pays for the imports
+    and every query), a new session on that server once warm, a rerun (a
+    click); and `cxhub serve` (what ./run.sh starts: it runs every page
+    before it opens its port), the warm-up and its first visitor; with
+    Chromium, how long this machine's headless browser takes to draw it."""
+    out = {}
+    streamlit_run = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+                     "--server.address", "127.0.0.1", "--server.port"]
+    port = _free_port()
+    proc, _ = _server(streamlit_run, path, port)
+    try:
+        first = _overview_runs(port, 1 + repeats)
+        sessions = [_overview_runs(port, 1)[0] for _ in range(repeats)]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    out["Overview, fresh server, no warm-up"] = {"cold": first[0], "warm": statistics.median(first[1:])}
+    out["Overview, new session on a warm server"] = {"cold": sessions[0], "warm": statistics.median(sessions)}
+    port = _free_port()
+    proc, warm_up = _server([sys.executable, "-m", "cxhub.cli", "serve", "--db", str(path), "--port"], path, port)
+    try:
+        after = _overview_runs(port, 1 + repeats)
+        drawn = _drawn_in_chromium(port)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    out["cxhub serve: start and warm-up"] = {"cold": warm_up, "warm": 0.0}
+    out["Overview, first visit after warm-up"] = {"cold": after[0], "warm": statistics.median(after[1:])}
+    if drawn:
+        out["Overview drawn in Chromium (tiles / all)"] = drawn
+    return {k: {kk: round(vv, 3) for kk, vv in v.items()} for k, v in out.items()}
 
 
 def cli_kpis(path: Path, repeats: int) -> dict:
@@ -490,6 +593,7 @@ def main(argv=None) -> int:
     report["engine"] = engine_calls(path, repeats)
     report["overview_three_ways"] = floor_and_baseline(path, repeats)
     report["pages"] = pages(path)
+    report["served"] = served(path, repeats)
     report["cli"] = cli_kpis(path, repeats)
     report["edits"] = edits(path, repeats)
 
@@ -512,7 +616,7 @@ def print_table(r: dict) -> None:
     for name, v in r["incremental_import"].items():
         print(f"{name:<40}{v['seconds']:>9} s  ({v['rows']:,} rows; file copy, load and rollup refresh)")
     print(f"{'measure':<40}{'cold s':>9}{'warm s':>9}")
-    for section in ("engine", "overview_three_ways", "pages"):
+    for section in ("engine", "overview_three_ways", "pages", "served"):
         for name, v in r[section].items():
             if name == "peak_rss_mb_after_each_page":
                 continue

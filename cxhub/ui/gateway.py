@@ -39,18 +39,35 @@ def _snapshot(path: str, version: tuple[int, int]):
 
 
 def db_path() -> str:
-    return str(db.resolve_db_path().resolve())
+    return _resolved(str(db.resolve_db_path()))
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(path: str) -> str:
+    """The path made absolute, links followed: asked on every query, worked
+    out once (the file-system calls cost a new visitor 0.08 s)."""
+    return str(Path(path).resolve())
 
 
 def workspace_path() -> str:
     return str(workspace.path_for(db_path()))
 
 
+def config_path() -> Path:
+    """cxhub.toml beside the database."""
+    return _config_path(db_path())
+
+
+@functools.lru_cache(maxsize=8)
+def _config_path(database: str) -> Path:
+    return access.config_path(database)
+
+
 def engine() -> settings.Engine:
     """Where the app computes: `cxhub serve --engine`, else [engine] in
     cxhub.toml beside the database, else the DuckDB file. Asked on every
     query: the file is read again only when it changes."""
-    config = access.config_path(db_path())
+    config = config_path()
     try:
         changed = config.stat().st_mtime_ns
     except FileNotFoundError:
@@ -132,7 +149,7 @@ def apply_display() -> None:
     """Show money as cxhub.toml says: read once per script run (a small file;
     an edit shows at the next click), not on every query."""
     try:
-        settings.apply(settings.load_display(access.config_path(db_path())))
+        settings.apply(settings.load_display(config_path()))
     except settings.SettingsError as exc:
         settings.apply(settings.Display())
         st.error(f"{exc}. Amounts are shown without a currency until it is fixed.", icon=":material/error:")

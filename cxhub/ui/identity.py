@@ -42,7 +42,7 @@ def person() -> access.Person | None:
     if not st.user.is_logged_in:
         return None
     email = st.user.get("email")
-    role = access.load_config(access.config_path(gateway.db_path())).role_for(email, st.user.to_dict())
+    role = access.load_config(gateway.config_path()).role_for(email, st.user.to_dict())
     if not email or role == access.NO_ACCESS or st.user.get("email_verified") is False:
         return None
     return access.Person(st.user.get("name") or email, role, email=email, verified=True)
