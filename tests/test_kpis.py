@@ -345,6 +345,19 @@ def test_every_kpi_has_a_hand_computed_test():
     assert not missing, f"KPIs whose value no test asserts against a hand-computed number: {missing}"
 
 
+def test_every_kpi_is_written_once_in_its_familys_sql_file():
+    """A KPI's expression (`AS <kpi_id>`) is in kpis/sql/<family>.sql and in
+    no other SQL file: each source gives counts, never its own formulas."""
+    import re
+    from importlib import resources
+
+    files = {f.name: f.read_text(encoding="utf-8")
+             for f in resources.files("cxhub.kpis.sql").iterdir() if f.name.endswith(".sql")}
+    for k in CATALOG:
+        written = sorted(name for name, sql in files.items() if re.search(rf"\bAS\s+{k.id}\b", sql))
+        assert written == [f"{k.family}.sql"], (k.id, written)
+
+
 def test_the_hand_computed_check_tells_a_value_from_a_mention():
     assert _hand_value(ast.parse("pytest.approx(200 / 3)", mode="eval").body)
     assert _hand_value(ast.parse("-1.5", mode="eval").body)
