@@ -35,6 +35,11 @@ def set_currency(symbol: str) -> None:
     _CURRENCY["symbol"] = symbol
 
 
+def currency() -> str:
+    """The symbol or code money is shown in ('' for none)."""
+    return _CURRENCY["symbol"]
+
+
 def with_currency(number: str) -> str:
     """'182.92' as money: a symbol before it (€182.92, −€6.17), a code or a
     word after it (182.92 EUR)."""

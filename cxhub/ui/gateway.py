@@ -18,7 +18,7 @@ import streamlit as st
 
 from cxhub import access, db, demo, exports, ingest, joint, settings, workspace
 from cxhub.joint import agenda, progress
-from cxhub.kpis import details, queries
+from cxhub.kpis import catalog, details, queries
 from cxhub.kpis.catalog import KPIS
 from cxhub.kpis.period import Filters, Period
 
@@ -231,7 +231,14 @@ ALL_KPIS = tuple(KPIS)
 
 
 def biggest_moves(period: Period, filters: Filters):
-    """From the (cached) scorecard and per-touchpoint frames: no new query."""
+    """From the (cached) scorecard and per-touchpoint frames: no new query.
+    Cached itself (a rerun went through every KPI of every touchpoint); its
+    sentences show money, so the currency is part of the key."""
+    return _moves(data_version(), period, filters, catalog.currency())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _moves(version: str, period: Period, filters: Filters, currency: str):
     company = query("scorecard", period, filters)
     per_tp = query("by_touchpoint", period, filters, kpi_ids=ALL_KPIS)
     return details.biggest_moves(company, per_tp, period)
