@@ -10,11 +10,11 @@ of repeats); each page's full script run under AppTest, cold and warm, with
 the peak RSS of that process; the Overview on real servers, asked for over
 their websocket as a browser asks (a server just started with no warm-up, a
 new session, a rerun; `cxhub serve`'s warm-up and its first visitor; and,
-with Chromium, how long the browser takes to draw it); `cxhub kpis` as a new process; a
-score and a decision saved to the workspace; and, in the same run, a pandas
-baseline (read the fact tables, group by: how a typical dashboard computes
-the Overview) and the DuckDB floor (the Overview's SQL run directly), with
-the ratios.
+with Chromium, how long the browser takes to draw it); `cxhub kpis` as a
+new process; a score and a decision saved to the workspace; and, in the
+same run, a pandas baseline (read the fact tables, group by: how a typical
+dashboard computes the Overview) and the DuckDB floor (the Overview's SQL
+run directly), with the ratios.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from cxhub import access, db, demo, ingest, workspace  # noqa: E402
 from cxhub.insights import alerts, drivers, themes  # noqa: E402
 from cxhub.joint import agenda  # noqa: E402
-from cxhub.kpis import engine  # noqa: E402
+from cxhub.kpis import KPIS, engine  # noqa: E402
 from cxhub.kpis.sources import family_query  # noqa: E402
 from cxhub.kpis.period import Filters, Period, add_months, month_end, preset_period, trend_window  # noqa: E402
 
@@ -351,8 +351,6 @@ def _overview_runs(port: int, runs: int) -> list[tuple[float, float]]:
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from websockets.sync.client import connect
 
-    from cxhub.kpis import KPIS
-
     ask = BackMsg()
     ask.rerun_script.query_string = ""
     ask.rerun_script.page_script_hash = ""
@@ -383,8 +381,6 @@ def _drawn_in_chromium(port: int) -> dict:
         return {}
     if not chromium:
         return {}
-    from cxhub.kpis import KPIS
-
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
