@@ -19,7 +19,7 @@ import pytest
 
 from cxhub import db, demo, joint, pack, workspace
 from cxhub.kpis import KPIS
-from cxhub.kpis.period import Period, month_end, preset_period
+from cxhub.kpis.period import month_end, preset_period
 from app_pages import joint_priorities as page_module
 from fixtures import require, spark_missing
 
@@ -581,7 +581,7 @@ def test_the_projector_shows_what_matters_without_scrolling(browser, server):
         print(f"lowest tile value ends at {lowest:.0f} px of {height}")
         assert lowest <= height, "a tile's value is below the fold"
         # The server's demo ends with last month (whatever today is): the Overview opens on it.
-        last_month = Period(demo.default_end_month(), month_end(demo.default_end_month()))
+        last_month = preset_period("last_full_month", month_end(demo.default_end_month()) + timedelta(days=1))
         line = page.get_by_text(f"{last_month.label()} vs {last_month.previous().label()} · all segments · "
                                 "all regions", exact=False).first
         assert _bottom(line) <= height
