@@ -89,6 +89,25 @@ def test_the_overview_tile_shows_the_currency(tiny_db_path, monkeypatch):
     assert "target \\$75.00 · n = 4" in texts(at)
 
 
+def test_what_changed_follows_a_currency_edit_at_the_next_click(demo_db_path, monkeypatch):
+    """The Overview's "What changed" is cached: its sentences show money, so
+    a currency set (or removed) in cxhub.toml shows at the next run."""
+    import re
+
+    def revenue_moves(at):
+        return [m.value for m in at.markdown if "Revenue per customer" in m.value and " since " in m.value]
+
+    at = app(demo_db_path, monkeypatch, {"period": "custom", "start": "2026-10-01", "end": "2026-10-31"})
+    plain = revenue_moves(at)
+    assert plain and not any("€" in m for m in plain)
+    try:
+        write_toml(demo_db_path.parent, '[display]\ncurrency = "€"\n')
+        assert revenue_moves(at.run()) == [re.sub(r"(\d[\d,]*\.\d\d)", r"€\1", m) for m in plain]
+    finally:
+        (demo_db_path.parent / "cxhub.toml").unlink()
+    assert revenue_moves(at.run()) == plain
+
+
 def test_the_engine_section_says_where_the_command_line_computes(tmp_path):
     assert settings.load_engine(tmp_path / "cxhub.toml") == settings.Engine()  # no file: DuckDB
     write_toml(tmp_path, '[engine]\nname = "spark"\nlake = "lake"\nremote = "sc://spark.example.com:15002"\n')
